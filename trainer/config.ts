@@ -1,0 +1,68 @@
+// The trainer's configuration: read from the environment once, validated,
+// frozen. Every missing or bad variable is reported at once with how to fix it.
+import os from "node:os";
+import { z } from "zod";
+import { PREFIX_PATTERN } from "../edge/contract/keys.ts";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0", "on", "off"]).transform((v) => v === "true" || v === "1" || v === "on");
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+  UPSTASH_REDIS_REST_URL: z.string().url("must be the REST URL of the Upstash database, e.g. https://eu1-xxx.upstash.io").optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  KEY_PREFIX: z.string().regex(PREFIX_PATTERN, `must match ${PREFIX_PATTERN}`).default("fc"),
+  HISTORY_DAYS: int(28, 3660).default(365),
+  HOLDOUT_DAYS: int(0, 365).default(30),
+  INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
+  FIT_THREADS: int(1, 256).default(os.availableParallelism()),
+  RETENTION_DAYS: int(1, 365).default(7),
+  PUBLISH_CHUNK: int(1, 5000).default(250),
+  DB_POOL_SIZE: int(1, 64).default(4),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PROGRESS: bool.optional(),
+});
+
+export type TrainerConfig = Readonly<z.output<typeof schema>>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`trainer configuration is invalid:\n${issues.map((i) => `  - ${i}`).join("\n")}\nSet these environment variables (see README, "Configuration").`);
+    this.issues = issues;
+  }
+}
+
+/** Empty strings count as unset, so `FOO=` in an env file means "use the default". */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+}
+
+export interface StoreConfig {
+  url: string;
+  token: string;
+}
+
+/**
+ * Commands that only touch Postgres (migrate, seed) run without the store
+ * variables; `needsStore` makes them required for the ones that publish.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: { needsStore?: boolean } = {}): TrainerConfig {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (options.needsStore) {
+    const given = withoutEmpty(env);
+    if (!given.UPSTASH_REDIS_REST_URL) issues.push("UPSTASH_REDIS_REST_URL: required to publish (the database's REST URL)");
+    if (!given.UPSTASH_REDIS_REST_TOKEN) issues.push("UPSTASH_REDIS_REST_TOKEN: required to publish (the database's REST token, not the read-only one)");
+  }
+  if (issues.length || !parsed.success) throw new ConfigError(issues);
+  return Object.freeze(parsed.data);
+}
+
+export function storeConfig(config: TrainerConfig): StoreConfig {
+  if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) {
+    throw new ConfigError(["UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required to publish"]);
+  }
+  return { url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN };
+}

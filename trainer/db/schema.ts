@@ -1,0 +1,90 @@
+// Drizzle's view of the tables that sql/ creates. The SQL files are the source
+// of truth (they hold the materialized view and its window functions); this
+// file only types the queries the trainer makes.
+import { sql } from "drizzle-orm";
+import {
+  bigint, boolean, date, doublePrecision, integer, jsonb, numeric, pgMaterializedView, pgTable,
+  primaryKey, smallint, text, timestamp,
+} from "drizzle-orm/pg-core";
+
+export const city = pgTable("city", {
+  id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+  code: text("code").notNull().unique(),
+  name: text("name").notNull(),
+});
+
+export const store = pgTable("store", {
+  id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+  code: text("code").notNull().unique(),
+  name: text("name").notNull(),
+  cityId: integer("city_id").notNull().references(() => city.id),
+});
+
+export const product = pgTable("product", {
+  id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+  code: text("code").notNull().unique(),
+  name: text("name").notNull(),
+});
+
+export const sales = pgTable("sales", {
+  cityId: integer("city_id").notNull(),
+  storeId: integer("store_id").notNull(),
+  productId: integer("product_id").notNull(),
+  day: date("day").notNull(),
+  units: numeric("units", { mode: "number" }).notNull(),
+  price: numeric("price", { mode: "number" }),
+  promo: boolean("promo").notNull().default(false),
+}, (t) => [primaryKey({ columns: [t.storeId, t.productId, t.day] })]);
+
+export const featureSettings = pgTable("feature_settings", {
+  id: boolean("id").primaryKey().default(true),
+  historyDays: integer("history_days").notNull().default(365),
+});
+
+export const seriesFeatures = pgMaterializedView("series_features", {
+  cityId: integer("city_id").notNull(),
+  storeId: integer("store_id").notNull(),
+  productId: integer("product_id").notNull(),
+  day: date("day").notNull(),
+  units: doublePrecision("units").notNull(),
+  promo: boolean("promo").notNull(),
+  price: doublePrecision("price"),
+  gapFilled: boolean("gap_filled").notNull(),
+  lag1: doublePrecision("lag_1"),
+  lag7: doublePrecision("lag_7"),
+  lag28: doublePrecision("lag_28"),
+  mean7: doublePrecision("mean_7"),
+  mean28: doublePrecision("mean_28"),
+  promoShare28: doublePrecision("promo_share_28"),
+  dayOfWeek: smallint("day_of_week").notNull(),
+  dayOfMonth: smallint("day_of_month").notNull(),
+  month: smallint("month").notNull(),
+  dayOfYear: smallint("day_of_year").notNull(),
+  isWeekend: boolean("is_weekend").notNull(),
+}).existing();
+
+export const trainingRun = pgTable("training_run", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  version: text("version").notNull().unique(),
+  status: text("status", { enum: ["running", "published", "failed"] }).notNull().default("running"),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().default(sql`now()`),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+  origin: date("origin"),
+  seriesTotal: integer("series_total").notNull().default(0),
+  seriesFailed: integer("series_failed").notNull().default(0),
+  stageMs: jsonb("stage_ms").$type<Record<string, number>>().notNull().default({}),
+  error: text("error"),
+});
+
+export const seriesResult = pgTable("series_result", {
+  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id),
+  storeId: integer("store_id").notNull(),
+  productId: integer("product_id").notNull(),
+  model: text("model").notNull(),
+  params: jsonb("params"),
+  metrics: jsonb("metrics").$type<Record<string, number | null>>().notNull().default({}),
+  dataHash: text("data_hash").notNull(),
+  fitMs: integer("fit_ms"),
+  errorCode: text("error_code"),
+  error: text("error"),
+}, (t) => [primaryKey({ columns: [t.runId, t.storeId, t.productId] })]);

@@ -1,0 +1,45 @@
+// Turns one fitted series into its stored payloads, one per horizon, each
+// compressed here once so the Worker can pass the bytes through unchanged.
+import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
+import { encodeStored } from "../../edge/contract/codec.ts";
+import { roundUnits, type SeriesPayload } from "../../edge/contract/payload.ts";
+
+export interface SeriesForecast {
+  city: string;
+  store: string;
+  product: string;
+  model: string;
+  point: number[];
+  lower: number[];
+  upper: number[];
+}
+
+export interface PayloadContext {
+  version: string;
+  origin: string;
+  level: number;
+}
+
+export async function encodeHorizons(forecast: SeriesForecast, context: PayloadContext): Promise<Record<Horizon, string>> {
+  const longest = Math.max(...HORIZONS);
+  if (forecast.point.length < longest) {
+    throw new RangeError(`forecast for ${forecast.city}/${forecast.store}/${forecast.product} has ${forecast.point.length} days, need ${longest}`);
+  }
+  const entries = await Promise.all(HORIZONS.map(async (h) => {
+    const payload: SeriesPayload = {
+      city: forecast.city,
+      store: forecast.store,
+      product: forecast.product,
+      version: context.version,
+      origin: context.origin,
+      h,
+      model: forecast.model,
+      level: context.level,
+      point: roundUnits(forecast.point.slice(0, h)),
+      lower: roundUnits(forecast.lower.slice(0, h)),
+      upper: roundUnits(forecast.upper.slice(0, h)),
+    };
+    return [h, await encodeStored(payload)] as const;
+  }));
+  return Object.fromEntries(entries) as Record<Horizon, string>;
+}

@@ -1,0 +1,103 @@
+// Writes one version's series into its horizon hashes in bounded pipelined
+// chunks, then makes it live in one MULTI/EXEC. Until that last step nothing
+// a reader can find points at the new keys, and they carry a staging TTL, so
+// a run that dies half way leaves no trace once the TTL runs out.
+import type { Redis } from "@upstash/redis";
+import { HORIZONS, keys, seriesField, type Horizon, type Keys } from "../../edge/contract/keys.ts";
+import type { Manifest } from "../../edge/contract/payload.ts";
+
+export interface VersionWriterOptions {
+  prefix: string;
+  version: string;
+  /** Series per pipelined request; bounds request size (Upstash caps at 10 MB). */
+  chunkSize: number;
+  /** How long old versions stay readable after being replaced (rollback window). */
+  retentionSeconds: number;
+  /** Lifetime of a version's keys until it is committed. */
+  stagingSeconds?: number;
+}
+
+export class PublishError extends Error {
+  override name = "PublishError";
+}
+
+interface Pending {
+  field: string;
+  encoded: Record<Horizon, string>;
+}
+
+export class VersionWriter {
+  readonly #redis: Redis;
+  readonly #options: VersionWriterOptions;
+  readonly #keys: Keys;
+  #pending: Pending[] = [];
+  #written = 0;
+  #busyMs = 0;
+
+  constructor(redis: Redis, options: VersionWriterOptions) {
+    this.#redis = redis;
+    this.#options = options;
+    this.#keys = keys(options.prefix);
+  }
+
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Milliseconds spent waiting on the store, for the run's stage timings. */
+  get busyMs(): number {
+    return this.#busyMs;
+  }
+
+  async add(city: string, store: string, product: string, encoded: Record<Horizon, string>): Promise<void> {
+    this.#pending.push({ field: seriesField(city, store, product), encoded });
+    if (this.#pending.length >= this.#options.chunkSize) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    const started = performance.now();
+    const staging = this.#options.stagingSeconds ?? 86_400;
+    const pipeline = this.#redis.pipeline();
+    for (const h of HORIZONS) {
+      const key = this.#keys.horizon(this.#options.version, h);
+      pipeline.hset(key, Object.fromEntries(batch.map((p) => [p.field, p.encoded[h]])));
+      pipeline.expire(key, staging);
+    }
+    await pipeline.exec();
+    this.#written += batch.length;
+    this.#busyMs += performance.now() - started;
+  }
+
+  /**
+   * Writes the manifest, checks every horizon hash holds every series, and
+   * moves the live pointer in one transaction. Returns the version replaced.
+   */
+  async commit(manifest: Manifest): Promise<{ previous: string | null }> {
+    await this.flush();
+    const started = performance.now();
+    const { version, retentionSeconds } = this.#options;
+    const k = this.#keys;
+    const counts = await Promise.all(HORIZONS.map((h) => this.#redis.hlen(k.horizon(version, h))));
+    const short = HORIZONS.filter((_, i) => counts[i] !== this.#written);
+    if (short.length) {
+      throw new PublishError(`version ${version} is incomplete: horizons ${short.join(", ")} hold ${counts.join("/")} of ${this.#written} series; the live pointer was not moved`);
+    }
+    const previous = await this.#redis.get<string>(k.live);
+    const trainedAt = Date.parse(manifest.trainedAt);
+    const tx = this.#redis.multi();
+    tx.set(k.manifest(version), JSON.stringify(manifest));
+    for (const key of k.versionKeys(version)) tx.persist(key);
+    tx.zadd(k.versions, { score: trainedAt, member: version });
+    if (previous && previous !== version) {
+      for (const key of k.versionKeys(previous)) tx.expire(key, retentionSeconds);
+    }
+    tx.zremrangebyscore(k.versions, 0, trainedAt - retentionSeconds * 1000);
+    tx.set(k.live, version);
+    await tx.exec();
+    this.#busyMs += performance.now() - started;
+    return { previous };
+  }
+}

@@ -1,0 +1,179 @@
+// One training cycle: refresh → fetch → fit → record → publish. Fetch, fit,
+// record and the staging writes overlap (series stream through a bounded
+// pool), so memory stays flat however many series there are; the version
+// becomes visible to readers only in the final commit.
+import type { Redis } from "@upstash/redis";
+import { HORIZONS, newVersionId } from "../../edge/contract/keys.ts";
+import type { Manifest } from "../../edge/contract/payload.ts";
+import type { TrainerConfig } from "../config.ts";
+import type { Database, Sql } from "../db/connect.ts";
+import { FitPool } from "../fit/pool.ts";
+import type { Logger } from "../log.ts";
+import { seasonalNaive } from "../models/seasonal-naive.ts";
+import type { FitResult, SeriesInput } from "../models/types.ts";
+import { encodeHorizons } from "../publish/payloads.ts";
+import { VersionWriter } from "../publish/version-writer.ts";
+import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
+import { finishRun, ResultRecorder, startRun } from "./record.ts";
+import { refreshFeatures } from "./refresh.ts";
+
+export interface CycleDeps {
+  sql: Sql;
+  db: Database;
+  redis: Redis;
+  log: Logger;
+  /** Called after each series, for progress displays. */
+  onProgress?: (done: number, total: number) => void;
+  /** Called when a stage ends, for the demo's stage-by-stage report. */
+  onStage?: (stage: string, ms: number) => void;
+}
+
+export interface CycleSummary {
+  runId: number;
+  version: string;
+  previous: string | null;
+  origin: string;
+  series: number;
+  failed: number;
+  models: Record<string, number>;
+  stageMs: Record<string, number>;
+}
+
+export class NoDataError extends Error {
+  override name = "NoDataError";
+}
+
+const FALLBACK_MODEL = "seasonal_naive";
+const round = (ms: number) => Math.round(ms);
+
+export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<CycleSummary> {
+  const { sql, db, redis, log } = deps;
+  const version = newVersionId();
+  const runId = await startRun(db, version);
+  const stageMs: Record<string, number> = {};
+  const stage = (name: string, ms: number) => {
+    stageMs[name] = round(ms);
+    deps.onStage?.(name, ms);
+    log.info({ runId, version, stage: name, ms: round(ms) }, `stage ${name} done`);
+  };
+  const cycleStart = performance.now();
+  let origin: string | null = null;
+  let total = 0;
+  let failed = 0;
+  try {
+    let t = performance.now();
+    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS);
+    stage("refresh", performance.now() - t);
+    if (!refreshed.origin || refreshed.series === 0) {
+      throw new NoDataError("no sales in the feature window: load data first (`npm run trainer -- seed` for the demo grid)");
+    }
+    origin = refreshed.origin;
+    total = refreshed.series;
+
+    const dims = await loadDimensions(sql);
+    const writer = new VersionWriter(redis, {
+      prefix: config.KEY_PREFIX,
+      version,
+      chunkSize: config.PUBLISH_CHUNK,
+      retentionSeconds: config.RETENTION_DAYS * 86_400,
+    });
+    const recorder = new ResultRecorder(db);
+    const models: Record<string, number> = {};
+    const inFlight = new Map<string, SeriesRecord>();
+    let fetchMs = 0;
+    let done = 0;
+
+    async function* inputs(): AsyncGenerator<SeriesInput> {
+      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms) })) {
+        const id = `${record.storeId}:${record.productId}`;
+        inFlight.set(id, record);
+        yield { id, start: record.start, units: record.units, promo: record.promo };
+      }
+    }
+
+    const onResult = async (result: FitResult) => {
+      const record = inFlight.get(result.id)!;
+      inFlight.delete(result.id);
+      const fallback = result.ok ? null : seasonalNaive(record.units, Math.max(...HORIZONS), config.INTERVAL_LEVEL);
+      const model = result.ok ? result.model : FALLBACK_MODEL;
+      const forecast = result.ok ? result.forecast : fallback!;
+      if (!result.ok) {
+        failed++;
+        log.warn({ runId, series: `${record.city}/${record.store}/${record.product}`, code: result.error.code, error: result.error.message }, "fit failed; publishing seasonal naive");
+      }
+      models[model] = (models[model] ?? 0) + 1;
+      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, ...forecast },
+        { version, origin: origin!, level: config.INTERVAL_LEVEL });
+      await writer.add(record.city, record.store, record.product, encoded);
+      await recorder.add({
+        runId,
+        storeId: record.storeId,
+        productId: record.productId,
+        model,
+        params: result.ok ? (result.params as object | null) : null,
+        metrics: result.ok ? { ...result.metrics } : {},
+        dataHash: record.dataHash,
+        fitMs: Math.round(result.fitMs),
+        errorCode: result.ok ? null : result.error.code,
+        error: result.ok ? null : result.error.message,
+      });
+      deps.onProgress?.(++done, total);
+    };
+
+    t = performance.now();
+    const pool = new FitPool({
+      threads: config.FIT_THREADS,
+      fit: { horizon: Math.max(...HORIZONS), level: config.INTERVAL_LEVEL, holdoutDays: config.HOLDOUT_DAYS },
+    });
+    try {
+      await pool.fitAll(inputs(), onResult);
+    } finally {
+      await pool.close();
+    }
+    // The fit stage is the pool's wall time less what the same loop spent
+    // waiting on Postgres and Redis, which are reported as their own stages.
+    const fitMs = performance.now() - t - fetchMs - recorder.busyMs - writer.busyMs;
+    stage("fetch", fetchMs);
+    stage("fit", fitMs);
+
+    await recorder.flush();
+    stage("record", recorder.busyMs);
+
+    const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models });
+    const { previous } = await writer.commit(manifest);
+    stage("publish", writer.busyMs);
+    log.info({ runId, version, previous, series: total, failed, models }, "published");
+
+    stageMs.total = round(performance.now() - cycleStart);
+    await finishRun(db, runId, { status: "published", origin, seriesTotal: total, seriesFailed: failed, stageMs });
+    return { runId, version, previous, origin, series: total, failed, models, stageMs };
+  } catch (error) {
+    stageMs.total = round(performance.now() - cycleStart);
+    await finishRun(db, runId, {
+      status: "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
+      error: error instanceof Error ? error.message : String(error),
+    }).catch((e) => log.error({ err: e }, "could not record the failed run"));
+    throw error;
+  }
+}
+
+function buildManifest(dims: Dimensions, run: {
+  version: string; runId: number; origin: string; level: number; series: number; failed: number; models: Record<string, number>;
+}): Manifest {
+  return {
+    version: run.version,
+    runId: run.runId,
+    trainedAt: new Date().toISOString(),
+    origin: run.origin,
+    horizons: [...HORIZONS],
+    level: run.level,
+    series: run.series,
+    failed: run.failed,
+    models: run.models,
+    dimensions: {
+      cities: dims.cities.map(({ code, name }) => ({ code, name })),
+      stores: dims.stores.map(({ code, name, city }) => ({ code, name, city })),
+      products: dims.products.map(({ code, name }) => ({ code, name })),
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// Stage 1: bring the feature view up to date with sales.
+import type { Sql } from "../db/connect.ts";
+
+export interface RefreshReport {
+  origin: string | null;
+  series: number;
+}
+
+export async function refreshFeatures(sql: Sql, historyDays: number): Promise<RefreshReport> {
+  await sql`update feature_settings set history_days = ${historyDays} where history_days <> ${historyDays}`;
+  // CONCURRENTLY: dashboards and a running fetch keep reading the old rows.
+  await sql`refresh materialized view concurrently series_features`;
+  const [row] = await sql<{ origin: string | null; series: number }[]>`
+    select max(day)::text as origin, count(distinct (store_id, product_id))::int as series from series_features`;
+  return { origin: row.origin, series: row.series };
+}
