@@ -37,7 +37,7 @@ export function seasonalNaive(units: readonly number[], horizon: number, level: 
     const value = units[n - season + (i % season)];
     const widen = Math.sqrt(Math.floor(i / season) + 1);
     point.push(value);
-    lower.push(Math.max(0, value + lowQ * widen));
+    lower.push(Math.max(0, Math.min(value, value + lowQ * widen)));
     upper.push(Math.max(value, value + highQ * widen));
   }
   return { point, lower, upper };

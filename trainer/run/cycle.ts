@@ -139,6 +139,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     await recorder.flush();
     stage("record", recorder.busyMs);
 
+    await writer.flush();
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models });
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);

@@ -1,0 +1,127 @@
+// `npm run demo`: the whole path on one machine with nothing installed but
+// npm packages. Embedded Postgres (PGlite) → seeded sales → one training
+// cycle → the Upstash-compatible endpoint → the Worker under `wrangler dev`.
+import { Command, InvalidArgumentError } from "commander";
+import { loadConfig } from "../trainer/config.ts";
+import { connect } from "../trainer/db/connect.ts";
+import { startEmbeddedPostgres } from "../trainer/db/embedded.ts";
+import { migrate } from "../trainer/db/migrate.ts";
+import { createLogger } from "../trainer/log.ts";
+import { connectStore } from "../trainer/publish/store.ts";
+import { runCycle } from "../trainer/run/cycle.ts";
+import { DEMO_GRID, seedDemo, yesterday } from "../trainer/seed/load.ts";
+import { startUpstashLocal } from "../upstash-local/server.ts";
+import { startWranglerDev } from "./wrangler-dev.ts";
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a port number");
+  return n;
+};
+
+const flags = new Command("demo")
+  .description("Runs the forecast pipeline end to end on embedded defaults and serves it locally.")
+  .option("--worker-port <port>", "port for the Worker (wrangler dev)", port, 8787)
+  .option("--store-port <port>", "port for the Upstash-compatible endpoint", port, 8079)
+  .option("--days <n>", "days of generated history", (v) => Number(v), DEMO_GRID.days)
+  .option("--once", "check one request through the Worker, then stop instead of serving")
+  .parse()
+  .opts<{ workerPort: number; storePort: number; days: number; once?: boolean }>();
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function step<T>(title: string, work: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+  process.stdout.write(`${bold("▸")} ${title} … `);
+  const started = performance.now();
+  const result = await work();
+  process.stdout.write(`${describe(result)} ${dim(`(${seconds(performance.now() - started)})`)}\n`);
+  return result;
+}
+
+async function stopAll() {
+  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+}
+
+async function main() {
+  const total = performance.now();
+  console.log(bold("Forecast demo: Postgres views → trainer → Upstash → edge API\n"));
+
+  const databaseUrl = await step("Postgres", async () => {
+    if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+    const pg = await startEmbeddedPostgres();
+    cleanups.push(() => pg.close());
+    return pg.url;
+  }, (url) => (process.env.DATABASE_URL ? "using DATABASE_URL" : `embedded PGlite at ${url}`));
+
+  const { sql, db } = connect(databaseUrl, { max: 2 });
+  cleanups.push(() => sql.end());
+  await step("Schema", () => migrate(sql), (r) => `${r.applied.length} migrations applied, ${r.alreadyApplied} already there`);
+
+  const end = yesterday();
+  const seeded = await step(`Sales history (${DEMO_GRID.cities} cities × ${DEMO_GRID.stores} stores × ${DEMO_GRID.products} products, ${flags.days} days, seed ${DEMO_GRID.seed})`,
+    () => seedDemo(sql, { ...DEMO_GRID, days: flags.days, end }),
+    (r) => `${r.series} series, ${r.rows.toLocaleString("en")} rows, ${r.start} → ${r.end}`);
+
+  const token = "demo-token";
+  const store = await step("Upstash-compatible endpoint", async () => {
+    const s = await startUpstashLocal({ token, port: flags.storePort, redisUrl: process.env.REDIS_URL });
+    cleanups.push(() => s.close());
+    return s;
+  }, (s) => `${s.url} over ${s.backend === "redis" ? `Redis at ${process.env.REDIS_URL}` : "an in-process store"}`);
+
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, LOG_LEVEL: "warn" }, { needsStore: true });
+  console.log(`${bold("▸")} Training ${seeded.series} series on ${config.FIT_THREADS} threads (Prophet, ${config.HOLDOUT_DAYS}-day backtest, 7/30/60-day horizons)`);
+  let lastPrinted = 0;
+  const summary = await runCycle(config, {
+    sql, db, redis: connectStore({ url: store.url, token }), log: createLogger("warn"),
+    onStage: (name, ms) => console.log(`    ${name.padEnd(8)} ${seconds(ms).padStart(8)}`),
+    onProgress: (done, all) => {
+      if (process.stdout.isTTY) process.stdout.write(`\r    fitted ${done}/${all}`);
+      else if (done === all || done - lastPrinted >= 25) console.log(`    fitted ${done}/${all}`);
+      lastPrinted = done;
+      if (process.stdout.isTTY && done === all) process.stdout.write("\n");
+    },
+  });
+  const models = Object.entries(summary.models).map(([m, n]) => `${m} ${n}`).join(", ");
+  console.log(`    ${bold(`published ${summary.version}`)}: ${summary.series} series (${models}), ${summary.failed} failed, origin ${summary.origin}`);
+
+  const worker = await step("Worker (wrangler dev)", async () => {
+    const w = await startWranglerDev({ port: flags.workerPort, vars: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token } });
+    cleanups.push(() => w.close());
+    return w;
+  }, (w) => w.url);
+  const workerUrl = worker.url;
+
+  const sample = `${workerUrl}/v1/forecast/berlin/berlin-central/sparkling-water?h=7`;
+  const check = await fetch(sample);
+  const body = (await check.json()) as { point: number[]; version: string };
+  if (check.status !== 200 || body.version !== summary.version) {
+    throw new Error(`the Worker answered ${check.status} for ${sample} with version ${body.version}, expected 200 with ${summary.version}`);
+  }
+  console.log(`\n${bold("Ready")} in ${seconds(performance.now() - total)}. Try:\n`);
+  console.log(`  curl --compressed '${sample}'`);
+  console.log(`  curl --compressed '${workerUrl}/v1/forecast?city=*&store=*&product=*&h=30' | head -c 600`);
+  console.log(`  curl --compressed '${workerUrl}/v1/forecast?city=lisbon,osaka&store=*&product=bike-repair-kit&h=60'`);
+  console.log(`  curl '${workerUrl}/v1/meta'`);
+  console.log(`  curl -i --compressed '${sample}' -H 'If-None-Match: ${check.headers.get("etag") ?? "…"}'`);
+  if (flags.once) return;
+  console.log(dim("\nServing until Ctrl-C."));
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}
+
+main()
+  .catch((error) => {
+    console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await stopAll();
+    // wrangler and PGlite may hold handles briefly after close; the demo is done.
+    process.exit();
+  });

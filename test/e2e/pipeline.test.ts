@@ -1,0 +1,113 @@
+// End to end: seed → train → publish → read through the Worker (workerd under
+// `wrangler dev`), and a trainer killed half way through its publish.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeStored } from "../../edge/contract/codec.ts";
+import { keys, seriesField } from "../../edge/contract/keys.ts";
+import type { SeriesPayload } from "../../edge/contract/payload.ts";
+import { loadConfig } from "../../trainer/config.ts";
+import { createLogger } from "../../trainer/log.ts";
+import { runCycle, type CycleSummary } from "../../trainer/run/cycle.ts";
+import { seedDemo } from "../../trainer/seed/load.ts";
+import { freePort, startWranglerDev, type WorkerProcess } from "../../scripts/wrangler-dev.ts";
+import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
+import { isolatedStore, type TestStore } from "../support/store.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const END = "2025-03-31";
+let database: TestDatabase;
+let store: TestStore;
+let worker: WorkerProcess;
+let trained: CycleSummary;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  [database, store] = await Promise.all([isolatedDatabase(), isolatedStore()]);
+  await seedDemo(database.sql, { cities: 2, stores: 2, products: 3, days: 120, end: END, seed: 11 });
+  env = {
+    DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token,
+    KEY_PREFIX: store.prefix, HISTORY_DAYS: "90", HOLDOUT_DAYS: "14", FIT_THREADS: "2",
+  };
+  trained = await runCycle(loadConfig(env, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log: createLogger("silent") });
+  worker = await startWranglerDev({
+    port: await freePort(),
+    vars: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await worker?.close();
+  await Promise.all([database?.close(), store?.close()]);
+});
+
+async function stored(version: string, h: 7 | 30 | 60, field: string): Promise<SeriesPayload> {
+  const text = await store.redis.hget<string>(keys(store.prefix).horizon(version, h), field);
+  return decodeStored<SeriesPayload>(text!);
+}
+
+describe("seed → train → publish → Worker", () => {
+  it("serves each series exactly as the trainer stored it", async () => {
+    for (const [city, shop, product] of [["berlin", "berlin-central", "sparkling-water"], ["lisbon", "lisbon-north", "sunscreen"]]) {
+      for (const h of [7, 30, 60] as const) {
+        const res = await fetch(`${worker.url}/v1/forecast/${city}/${shop}/${product}?h=${h}`, { headers: { "Accept-Encoding": "gzip" } });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as SeriesPayload;
+        expect(body).toEqual(await stored(trained.version, h, seriesField(city, shop, product)));
+        expect(body.point).toHaveLength(h);
+        expect(body.version).toBe(trained.version);
+      }
+    }
+  });
+
+  it("serves the whole grid in one response with the same numbers", async () => {
+    const res = await fetch(`${worker.url}/v1/forecast?city=*&store=*&product=*&h=7`);
+    expect(res.status).toBe(200);
+    const grid = (await res.json()) as { version: string; series: SeriesPayload[]; missing: string[] };
+    expect(grid.version).toBe(trained.version);
+    expect(grid.series).toHaveLength(12);
+    expect(grid.missing).toEqual([]);
+    for (const s of grid.series) {
+      expect(s).toEqual(await stored(trained.version, 7, seriesField(s.city, s.store, s.product)));
+    }
+  });
+
+  it("keeps readers on the old version when a trainer is killed half way through its publish", async () => {
+    const k = keys(store.prefix);
+    const child = spawn(process.execPath, ["--import", "tsx", "trainer/cli.ts", "run"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PUBLISH_CHUNK: "1", FIT_THREADS: "1", LOG_LEVEL: "silent" },
+      stdio: "ignore",
+    });
+    // Wait until the new version has started to land in the store, then kill -9.
+    let staged: string[] = [];
+    const deadline = Date.now() + 120_000;
+    while (staged.length === 0 && Date.now() < deadline && child.exitCode === null) {
+      staged = (await store.redis.keys(`${store.prefix}:v:*:h7`)).filter((key) => !key.includes(trained.version));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(staged.length, "the killed run never started publishing").toBe(1);
+
+    const partial = staged[0];
+    expect(await store.redis.hlen(partial)).toBeLessThan(12);
+    expect(await store.redis.get(k.live)).toBe(trained.version);
+    // Staged keys expire on their own: nothing of the dead run stays for good.
+    expect(await store.redis.ttl(partial)).toBeGreaterThan(0);
+
+    const res = await fetch(`${worker.url}/v1/forecast/berlin/berlin-central/sparkling-water?h=7`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as SeriesPayload).version).toBe(trained.version);
+    const [run] = await database.sql`select status from training_run where version = ${partial.split(":")[2]}`;
+    expect(run.status).toBe("running");
+  }, 180_000);
+
+  it("answers an unknown series with 404 and the one error shape", async () => {
+    const res = await fetch(`${worker.url}/v1/forecast/berlin/berlin-central/no-such-product?h=7`);
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("series_not_found");
+    expect(body.error.message).toMatch(/no-such-product/);
+  });
+});

@@ -1,0 +1,94 @@
+// The in-process store behind the REST endpoint, for a laptop with no Redis.
+// Commands run synchronously on one Keyspace, so a transaction can never
+// interleave with another request.
+import { CommandError, execAbort } from "./errors.ts";
+import { hashCommands } from "./memory/hashes.ts";
+import { Keyspace } from "./memory/keyspace.ts";
+import { keyCommands } from "./memory/keys.ts";
+import { sortedSetCommands } from "./memory/sorted-sets.ts";
+import { stringCommands } from "./memory/strings.ts";
+import { wrongArity, type CommandSpec } from "./memory/arguments.ts";
+import type { Argv, Backend, Outcome, Reply } from "./protocol.ts";
+
+const notScriptable: CommandSpec = {
+  arity: -1,
+  run(_keyspace, argv) {
+    throw new CommandError(
+      `ERR ${argv[0].toUpperCase()} is not supported by the in-memory store; start upstash-local with --redis-url to run scripts`,
+    );
+  },
+};
+
+const COMMANDS = new Map<string, CommandSpec>(Object.entries({
+  ...stringCommands,
+  ...hashCommands,
+  ...sortedSetCommands,
+  ...keyCommands,
+  EVAL: notScriptable,
+  EVALSHA: notScriptable,
+  EVAL_RO: notScriptable,
+  EVALSHA_RO: notScriptable,
+  SCRIPT: notScriptable,
+  FCALL: notScriptable,
+  FCALL_RO: notScriptable,
+  FUNCTION: notScriptable,
+}));
+
+export function createMemoryBackend(): Backend {
+  const keyspace = new Keyspace();
+  return {
+    kind: "memory",
+    async command(argv) {
+      return run(keyspace, argv);
+    },
+    async pipeline(commands) {
+      return commands.map((argv) => outcome(keyspace, argv));
+    },
+    async transaction(commands) {
+      // Redis refuses the whole transaction when a command is unknown or has
+      // the wrong number of arguments; other errors only fail that command.
+      for (const argv of commands) {
+        try {
+          lookup(argv);
+        } catch (error) {
+          throw execAbort((error as Error).message);
+        }
+      }
+      return commands.map((argv) => outcome(keyspace, argv));
+    },
+    async close() {
+      keyspace.close();
+    },
+  };
+}
+
+function lookup(argv: Argv): CommandSpec {
+  const spec = COMMANDS.get(argv[0].toUpperCase());
+  if (spec === undefined) throw unknownCommand(argv);
+  if (spec.arity > 0 ? argv.length !== spec.arity : argv.length < -spec.arity) throw wrongArity(argv);
+  return spec;
+}
+
+function run(keyspace: Keyspace, argv: Argv): Reply {
+  return lookup(argv).run(keyspace, argv);
+}
+
+function outcome(keyspace: Keyspace, argv: Argv): Outcome {
+  try {
+    return { result: run(keyspace, argv) };
+  } catch (error) {
+    if (error instanceof CommandError) return { error: error.message };
+    throw error;
+  }
+}
+
+/** Redis 7's text: the name as sent, then the arguments quoted, up to about 128 characters. */
+function unknownCommand(argv: Argv): CommandError {
+  let args = "";
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${argv[i].slice(0, 128 - args.length)}' `;
+  }
+  const text = `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+  // Redis puts error replies on one line.
+  return new CommandError(text.replace(/[\r\n]/g, " "));
+}
