@@ -15,21 +15,22 @@ insert into feature_settings default values;
 -- Rolling means cover the days strictly before `day`, so they are known
 -- before the day starts and never leak its own sales.
 create materialized view series_features as
-with settings as (
-  select history_days from feature_settings
-),
-bounds as (
-  select max(day) as last_day from sales
+with params as (
+  -- Scalar subqueries: the planner knows this is one row. Joining the
+  -- settings table directly made it guess thousands, which switched on JIT
+  -- compilation costing more than the query itself.
+  select (select max(day) from sales) as last_day,
+         (select history_days from feature_settings) as history_days
 ),
 active_series as (
   select distinct s.city_id, s.store_id, s.product_id
-  from sales s, bounds b, settings c
-  where s.day > b.last_day - c.history_days
+  from sales s, params p
+  where s.day > p.last_day - p.history_days
 ),
 calendar as (
   select g::date as day
-  from bounds b, settings c,
-       generate_series(b.last_day - (c.history_days + 28 - 1), b.last_day, interval '1 day') g
+  from params p,
+       generate_series(p.last_day - (p.history_days + 28 - 1), p.last_day, interval '1 day') g
 ),
 filled as (
   select a.city_id, a.store_id, a.product_id, d.day,
@@ -61,8 +62,8 @@ select w.city_id, w.store_id, w.product_id, w.day,
        extract(month from w.day)::smallint as month,
        extract(doy from w.day)::smallint as day_of_year,
        extract(isodow from w.day) >= 6 as is_weekend
-from windowed w, bounds b, settings c
-where w.day > b.last_day - c.history_days;
+from windowed w, params p
+where w.day > p.last_day - p.history_days;
 
 -- CONCURRENTLY needs a unique index; it also gives the trainer's fetch its
 -- series-then-day order without a sort.
