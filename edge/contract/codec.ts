@@ -4,7 +4,7 @@
 // so gzip bytes are stored as base64 text.
 
 async function pipeThrough(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(transform);
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -25,7 +25,12 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+// Native base64 decoding (workerd, current browsers; not Node 24) is several
+// times faster than atob plus a loop, which matters for a grid of 1,000 series.
+const nativeBase64 = Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array };
+
 export function fromBase64(text: string): Uint8Array {
+  if (nativeBase64.fromBase64) return nativeBase64.fromBase64(text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

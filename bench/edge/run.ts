@@ -1,0 +1,148 @@
+// Edge benchmark: bundles the Worker as `npm run build:edge` does, serves it
+// under plain `workerd serve` (the runtime Cloudflare runs, never wrangler dev),
+// reads from the project's Upstash-compatible endpoint over the real Redis at
+// REDIS_URL (default 127.0.0.1:6379) holding a seeded 5×5×5 version, and
+// loads it over loopback. Prints a markdown table. Takes about 90 s.
+//   npx tsx bench/edge/run.ts            (BENCH_SECONDS=8 BENCH_CONCURRENCY=16)
+import { spawn, execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "@upstash/redis";
+import { startUpstashLocal } from "../../upstash-local/server.ts";
+import { catalogue, publishVersion } from "../../test/edge/publish.ts";
+import { measureStoreClients } from "./store-clients.ts";
+import { runLoad, type LoadResult } from "./load.ts";
+import { workerdConfig, type ForecastVariant } from "./workerd-config.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const here = fileURLToPath(new URL(".", import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const H = 30;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`workerd did not answer ${url} within ${timeoutMs} ms`);
+}
+
+function cachePath(serverTiming: string): string {
+  const cache = /cache;desc="(\w+)"/.exec(serverTiming)?.[1] ?? "-";
+  const tier = /tier;desc="(\w+)"/.exec(serverTiming)?.[1];
+  return tier ? `${cache} (${tier})` : cache;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "edge-bench-"));
+  const cleanup: (() => Promise<void> | void)[] = [() => rmSync(work, { recursive: true, force: true })];
+  try {
+    // 1. The bundle, exactly as deployed.
+    execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", work], {
+      cwd: root,
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    const bundleBytes = readFileSync(join(work, "index.js")).length;
+    const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
+
+    // 2. The store over real Redis, seeded as the trainer would.
+    const token = randomBytes(16).toString("hex");
+    const store = await startUpstashLocal({ token, redisUrl });
+    cleanup.push(() => store.close());
+    const prefix = `bench-${randomBytes(4).toString("hex")}`;
+    const redis = new Redis({ url: store.url, token, automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
+    cleanup.push(async () => {
+      const leftovers = await redis.keys(`${prefix}:*`);
+      if (leftovers.length) await redis.del(...leftovers);
+    });
+    const cat = catalogue(5, 5, 5);
+    const { version } = await publishVersion(redis, cat, { prefix });
+    const fields = Object.entries(cat.cities).flatMap(([city, stores]) => stores.flatMap((s) => cat.products.map((p) => `${city}/${s}/${p}`)));
+
+    // 3. workerd serve with one socket per cache setting.
+    const variants: ForecastVariant[] = [
+      { name: "memory", port: await freePort(), env: { EDGE_CACHE: "on" } },
+      { name: "cacheapi", port: await freePort(), env: { EDGE_CACHE: "on", MEMORY_CACHE_MB: "0" } },
+      { name: "off", port: await freePort(), env: { EDGE_CACHE: "off" } },
+    ];
+    const helloPort = await freePort();
+    copyFileSync(join(here, "cache-service.js"), join(work, "cache-service.js"));
+    copyFileSync(join(here, "hello.js"), join(work, "hello.js"));
+    writeFileSync(join(work, "config.capnp"), workerdConfig({
+      bundle: "index.js", cacheService: "cache-service.js", hello: "hello.js", compatibilityDate,
+      bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, POINTER_TTL: "5", CACHE_MAX_AGE: "300" },
+      variants, helloPort,
+    }));
+    const workerd = spawn(join(root, "node_modules/.bin/workerd"), ["serve", join(work, "config.capnp")], { stdio: ["ignore", "ignore", "inherit"] });
+    cleanup.push(() => {
+      workerd.kill("SIGTERM");
+    });
+    await waitForHttp(`http://127.0.0.1:${helloPort}/`, 15_000);
+
+    // 4. Scenarios.
+    const seriesPath = (i: number) => `/v1/forecast/${fields[i % fields.length]}?h=${H}`;
+    const gridPath = () => `/v1/forecast?city=*&store=*&product=*&h=${H}`;
+    const origin = (variant: string) => `http://127.0.0.1:${variants.find((v) => v.name === variant)!.port}`;
+    const scenarios = [
+      { name: "hello-world Worker (ceiling)", origin: `http://127.0.0.1:${helloPort}`, path: () => "/", series: 0 },
+      { name: "series, memory hit", origin: origin("memory"), path: seriesPath, series: 1, warm: fields.length },
+      { name: "series, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: seriesPath, series: 1, warm: fields.length },
+      { name: "series, miss (EDGE_CACHE=off)", origin: origin("off"), path: seriesPath, series: 1, warm: 20 },
+      { name: "grid 5×5×5, memory hit", origin: origin("memory"), path: gridPath, series: 125, warm: 1 },
+      { name: "grid 5×5×5, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: gridPath, series: 125, warm: 1 },
+      { name: "grid 5×5×5, miss (EDGE_CACHE=off)", origin: origin("off"), path: gridPath, series: 125, warm: 5 },
+    ];
+    const rows: string[] = [];
+    for (const scenario of scenarios) {
+      // Warm: every key once (fills the caches and the pointer), then a moment for waitUntil writes.
+      for (let i = 0; i < (scenario.warm ?? 10); i++) {
+        await (await fetch(scenario.origin + scenario.path(i), { headers: { "Accept-Encoding": "gzip" } })).arrayBuffer();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const result: LoadResult = await runLoad({
+        origin: scenario.origin, path: scenario.path, headers: { "accept-encoding": "gzip" },
+        concurrency, durationMs: seconds * 1000, maxRequests: 2_000_000,
+      });
+      const perSeriesDay = scenario.series > 0 ? (result.meanBodyBytes / (scenario.series * H)).toFixed(1) : "-";
+      rows.push(`| ${scenario.name} | ${result.requestsPerSecond.toFixed(0)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.meanBodyBytes.toFixed(0)} | ${perSeriesDay} | ${cachePath(result.serverTiming)} | ${result.errors} |`);
+      console.error(`done: ${scenario.name}`);
+    }
+
+    // 5. What the Upstash client costs per call against a thin fetch, same store.
+    const clients = await measureStoreClients({ url: store.url, token, prefix, version, fields });
+
+    console.log(`\n### Edge Worker under workerd serve (${new Date().toISOString().slice(0, 10)})\n`);
+    console.log(`${execFileSync(join(root, "node_modules/.bin/workerd"), ["--version"]).toString().trim()}, bundle ${(bundleBytes / 1024).toFixed(0)} KiB, store: upstash-local over Redis at ${redisUrl}, ${concurrency} keep-alive connections, ${seconds} s per row, h=${H}, gzip accepted. The load generator, workerd, the endpoint and Redis share this machine's cores.\n`);
+    console.log("| scenario | req/s | p50 ms | p99 ms | body bytes | bytes per series-day | cache path | errors |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+    for (const row of rows) console.log(row);
+    console.log(`\nStore client, sequential calls from Node to the same endpoint (mean µs per call):\n`);
+    console.log("| call | @upstash/redis | thin fetch |");
+    console.log("| --- | ---: | ---: |");
+    for (const c of clients) console.log(`| ${c.call} | ${c.upstashMicros.toFixed(0)} | ${c.fetchMicros.toFixed(0)} |`);
+  } finally {
+    for (const step of cleanup.reverse()) await step();
+  }
+}
+
+await main();

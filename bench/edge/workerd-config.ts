@@ -1,0 +1,67 @@
+// Writes the capnp config that serves the bundled forecast Worker under plain
+// `workerd serve`: one socket per variant of its env (edge cache on, Cache API
+// only, cache off), each Worker's caches.default wired to cache-service.js
+// through cacheApiOutbound, plus a hello-world Worker as the ceiling.
+export interface ForecastVariant {
+  name: string;
+  port: number;
+  /** Text bindings added to (or overriding) the shared ones. */
+  env: Record<string, string>;
+}
+
+export interface WorkerdConfigOptions {
+  /** Module paths are embedded relative to the config file's folder. */
+  bundle: string;
+  cacheService: string;
+  hello: string;
+  compatibilityDate: string;
+  /** Text bindings every forecast variant gets. */
+  bindings: Record<string, string>;
+  variants: ForecastVariant[];
+  helloPort: number;
+}
+
+const text = (value: string) => JSON.stringify(value);
+
+function forecastService(options: WorkerdConfigOptions, variant: ForecastVariant): string {
+  const bindings = Object.entries({ ...options.bindings, ...variant.env })
+    .map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`)
+    .join(",\n        ");
+  return `(name = ${text(`forecast-${variant.name}`)}, worker = (
+      modules = [(name = "index.js", esModule = embed ${text(options.bundle)})],
+      compatibilityDate = ${text(options.compatibilityDate)},
+      bindings = [
+        ${bindings}
+      ],
+      globalOutbound = "loopback",
+      cacheApiOutbound = "cache",
+    ))`;
+}
+
+export function workerdConfig(options: WorkerdConfigOptions): string {
+  const sockets = options.variants.map(
+    (v) => `(name = ${text(v.name)}, address = "127.0.0.1:${v.port}", http = (), service = ${text(`forecast-${v.name}`)})`,
+  );
+  sockets.push(`(name = "hello", address = "127.0.0.1:${options.helloPort}", http = (), service = "hello")`);
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    ${options.variants.map((v) => forecastService(options, v)).join(",\n    ")},
+    (name = "cache", worker = (
+      modules = [(name = "cache.js", esModule = embed ${text(options.cacheService)})],
+      compatibilityDate = ${text(options.compatibilityDate)},
+    )),
+    (name = "hello", worker = (
+      modules = [(name = "hello.js", esModule = embed ${text(options.hello)})],
+      compatibilityDate = ${text(options.compatibilityDate)},
+    )),
+    # The benchmark's store is on loopback, which the default "public" network refuses.
+    (name = "loopback", network = (allow = ["local", "private", "public"])),
+  ],
+  sockets = [
+    ${sockets.join(",\n    ")},
+  ],
+);
+`;
+}

@@ -1,0 +1,10 @@
+// The Hono environment every route and middleware of the Worker shares.
+import type { Env } from "./config.ts";
+import type { EdgeContextVariables } from "./middleware/edge-context.ts";
+import type { ForecastVersionVariables } from "./middleware/forecast-version.ts";
+import type { ServerTimingVariables } from "./middleware/server-timing.ts";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: EdgeContextVariables & ServerTimingVariables & ForecastVersionVariables;
+}

@@ -1,0 +1,64 @@
+// Turns a cached or freshly read gzip body into the HTTP response: the bytes
+// pass through untouched for clients that accept gzip, are decompressed for
+// those that do not, and a matching If-None-Match gets a bodiless 304.
+import type { ForecastBody } from "./forecast-cache.ts";
+import type { ResolvedVersion } from "./version.ts";
+
+export interface ForecastResponseOptions {
+  version: ResolvedVersion;
+  cacheMaxAgeSeconds: number;
+}
+
+export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
+  if (!acceptEncoding) return false;
+  return acceptEncoding.split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding !== "gzip" && coding !== "*" && coding !== "x-gzip") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/** If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored. */
+export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === "*") return true;
+  const bare = etag.replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === bare);
+}
+
+/** The decoded JSON is a different representation, so it gets its own strong ETag. */
+export function identityEtag(gzipEtag: string): string {
+  return `${gzipEtag.slice(0, -1)}.json"`;
+}
+
+function headersFor(etag: string, options: ForecastResponseOptions): Record<string, string> {
+  return {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": `public, max-age=${options.cacheMaxAgeSeconds}`,
+    ETag: etag,
+    Vary: "Accept-Encoding",
+    "X-Forecast-Version": options.version.id,
+    "X-Forecast-Pinned": String(options.version.pinned),
+  };
+}
+
+/** A 304 when the client already holds this representation, else null. */
+export function notModified(request: Request, gzipEtag: string, options: ForecastResponseOptions): Response | null {
+  const etag = acceptsGzip(request.headers.get("Accept-Encoding")) ? gzipEtag : identityEtag(gzipEtag);
+  if (!etagMatches(request.headers.get("If-None-Match"), etag)) return null;
+  const headers = headersFor(etag, options);
+  delete headers["Content-Type"];
+  return new Response(null, { status: 304, headers });
+}
+
+export function forecastResponse(request: Request, body: ForecastBody, options: ForecastResponseOptions): Response {
+  const unchanged = notModified(request, body.etag, options);
+  if (unchanged) return unchanged;
+  if (acceptsGzip(request.headers.get("Accept-Encoding"))) {
+    // encodeBody "manual": the bytes are gzip already; the runtime must not encode them again.
+    return new Response(body.gzip, { encodeBody: "manual", headers: { ...headersFor(body.etag, options), "Content-Encoding": "gzip" } });
+  }
+  const json = new Blob([body.gzip as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(json, { headers: headersFor(identityEtag(body.etag), options) });
+}

@@ -1,0 +1,34 @@
+// A version's manifest, read once per isolate: versions never change after
+// publish, so a manifest can be kept for as long as memory allows.
+import type { Manifest } from "./contract/payload.ts";
+import type { EdgeConfig } from "./config.ts";
+import { UnavailableError } from "./errors.ts";
+import { MemoryCache } from "./memory-cache.ts";
+import type { ForecastStore } from "./store.ts";
+
+export interface LoadedManifest {
+  /** The JSON text as stored, served by /v1/meta without re-encoding. */
+  raw: string;
+  manifest: Manifest;
+  /** store code → city code, for telling real series from wrong combinations. */
+  storeCity: Map<string, string>;
+}
+
+const manifests = new MemoryCache<LoadedManifest>({ maxEntries: 16, maxBytes: 8 * 1024 * 1024 });
+
+export async function loadManifest(config: EdgeConfig, store: ForecastStore, version: string): Promise<LoadedManifest> {
+  const slot = `${config.upstashUrl}|${config.keyPrefix}|${version}`;
+  const known = manifests.get(slot);
+  if (known) return known;
+  const raw = await store.manifest(version);
+  if (raw === null) {
+    throw new UnavailableError(
+      "version_unavailable",
+      `version ${version} has no manifest in the store (expired or half published): ${config.pinnedVersion ? "set FORECAST_VERSION to a retained version, or unset it" : "republish with the trainer"}`,
+    );
+  }
+  const manifest = JSON.parse(raw) as Manifest;
+  const loaded = { raw, manifest, storeCity: new Map(manifest.dimensions.stores.map((s) => [s.code, s.city])) };
+  manifests.set(slot, loaded, raw.length * 2);
+  return loaded;
+}

@@ -1,0 +1,17 @@
+// GET /v1/meta — the manifest of the version in use, and whether it is pinned.
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { loadManifest } from "../manifest.ts";
+
+export const metaRoute = new Hono<AppEnv>().get("/v1/meta", async (c) => {
+  const { config, store, timing, version } = c.var;
+  const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
+  // The stored manifest text is spliced in as is: it was JSON when published.
+  const body = `{"version":${JSON.stringify(version.id)},"pinned":${version.pinned},"manifest":${loaded.raw}}`;
+  return c.body(body, 200, {
+    "Content-Type": "application/json; charset=utf-8",
+    // The version in use can move with the pointer, so caches keep this no longer than the isolate does.
+    "Cache-Control": `public, max-age=${Math.floor(config.pointerTtlMs / 1000)}`,
+    "X-Forecast-Version": version.id,
+  });
+});

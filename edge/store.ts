@@ -1,0 +1,97 @@
+// The read side of the Upstash store: the live pointer, a version's manifest
+// and its series hashes, through @upstash/redis over REST. Every failure to
+// reach or use the store becomes a StoreUnavailableError (503).
+import { Redis } from "@upstash/redis/cloudflare";
+import { keys, type Horizon, type Keys } from "./contract/keys.ts";
+import type { EdgeConfig } from "./config.ts";
+import { StoreUnavailableError } from "./errors.ts";
+
+export interface ForecastStore {
+  /** The live version id, or null before the first publish. */
+  live(): Promise<string | null>;
+  /** Whether a version is still retained (its manifest exists). */
+  exists(version: string): Promise<boolean>;
+  /** The manifest JSON text of a version, or null when it is not retained. */
+  manifest(version: string): Promise<string | null>;
+  /** One series' stored value: base64(gzip(JSON SeriesPayload)). */
+  series(version: string, h: Horizon, field: string): Promise<string | null>;
+  /** Many series of one horizon in one round trip, in the order asked. */
+  seriesMany(version: string, h: Horizon, fields: string[]): Promise<(string | null)[]>;
+}
+
+// One client per isolate and configuration: the client holds no I/O objects,
+// so it is safe to share across requests and saves rebuilding it per request.
+const clients = new Map<string, ForecastStore>();
+
+export function storeFor(config: EdgeConfig): ForecastStore {
+  const id = `${config.upstashUrl}|${config.upstashToken}|${config.keyPrefix}|${config.storeTimeoutMs}`;
+  let store = clients.get(id);
+  if (!store) {
+    if (clients.size > 16) clients.clear();
+    store = upstashStore(config);
+    clients.set(id, store);
+  }
+  return store;
+}
+
+function upstashStore(config: EdgeConfig): ForecastStore {
+  const redis = new Redis({
+    url: config.upstashUrl,
+    token: config.upstashToken,
+    // Values are base64 text already: asking Upstash to base64 them again
+    // would add a third of the bytes and a decode per value for nothing.
+    responseEncoding: false,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    readYourWrites: false,
+    // Reads here are sequential, so batching would only add a deferral and the
+    // /pipeline envelope to every command.
+    enableAutoPipelining: false,
+    // One quick retry for a dropped connection; the timeout covers both tries.
+    retry: { retries: 1, backoff: () => 20 },
+    signal: () => AbortSignal.timeout(config.storeTimeoutMs),
+  });
+  const k: Keys = keys(config.keyPrefix);
+  const host = safeHost(config.upstashUrl);
+
+  const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      throw storeError(err, what, host, config.storeTimeoutMs);
+    }
+  };
+
+  return {
+    live: () => call("GET live pointer", () => redis.get<string>(k.live)),
+    exists: async (version) => (await call("EXISTS manifest", () => redis.exists(k.manifest(version)))) === 1,
+    manifest: (version) => call("GET manifest", () => redis.get<string>(k.manifest(version))),
+    series: (version, h, field) => call("HGET series", () => redis.hget<string>(k.horizon(version, h), field)),
+    seriesMany: async (version, h, fields) => {
+      if (fields.length === 0) return [];
+      // With automaticDeserialization off the client hands back Redis' own reply: an array.
+      const values = await call("HMGET grid", () => redis.hmget(k.horizon(version, h), ...fields));
+      return values as unknown as (string | null)[];
+    },
+  };
+}
+
+function storeError(err: unknown, what: string, host: string, timeoutMs: number): StoreUnavailableError {
+  const cause = err instanceof Error ? err : new Error(String(err));
+  if (cause.name === "TimeoutError" || cause.name === "AbortError") {
+    return new StoreUnavailableError(`the forecast store at ${host} did not answer ${what} within ${timeoutMs} ms (STORE_TIMEOUT_MS); retry shortly`, { cause });
+  }
+  if (/unauthori[sz]ed|WRONGPASS|NOAUTH/i.test(cause.message)) {
+    return new StoreUnavailableError(`the forecast store at ${host} rejected the credentials: check UPSTASH_REDIS_REST_TOKEN`, { cause });
+  }
+  return new StoreUnavailableError(`the forecast store at ${host} could not serve ${what}: ${cause.message.slice(0, 200)}`, { cause });
+}
+
+/** The host only: the URL never carries the token, but keep paths and queries out of messages anyway. */
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "UPSTASH_REDIS_REST_URL";
+  }
+}

@@ -1,0 +1,16 @@
+// What the edge tests' global setup (Node) hands to the tests (workerd).
+export interface EdgeTestEndpoints {
+  /** The project's Upstash-compatible endpoint. */
+  storeUrl: string;
+  storeToken: string;
+  /** A loopback port nothing listens on: connection refused. */
+  closedStoreUrl: string;
+  /** A loopback server that accepts and never answers: a timeout. */
+  silentStoreUrl: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    edgeEndpoints: EdgeTestEndpoints;
+  }
+}

@@ -1,0 +1,67 @@
+// The pure pieces, checked on their own edge cases.
+import { describe, expect, it } from "vitest";
+import { acceptsGzip, etagMatches, identityEtag } from "../../edge/forecast-response.ts";
+import { canonicalGridQuery, planGrid } from "../../edge/grid.ts";
+import type { LoadedManifest } from "../../edge/manifest.ts";
+import { MemoryCache } from "../../edge/memory-cache.ts";
+import { parseCodeList, parseHorizon } from "../../edge/params.ts";
+
+describe("MemoryCache", () => {
+  it("evicts the least recently used entries past its byte budget", () => {
+    const cache = new MemoryCache<string>({ maxEntries: 10, maxBytes: 100 });
+    cache.set("a", "A", 40);
+    cache.set("b", "B", 40);
+    cache.get("a");
+    cache.set("c", "C", 40);
+    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual(["A", undefined, "C"]);
+    cache.resize(0);
+    expect(cache.size).toBe(0);
+    cache.set("d", "D", 1);
+    expect(cache.get("d")).toBeUndefined();
+  });
+});
+
+describe("content negotiation", () => {
+  it("reads Accept-Encoding with q-values", () => {
+    expect(acceptsGzip("gzip, deflate, br")).toBe(true);
+    expect(acceptsGzip("br;q=1.0, gzip;q=0")).toBe(false);
+    expect(acceptsGzip("*")).toBe(true);
+    expect(acceptsGzip("identity")).toBe(false);
+    expect(acceptsGzip(null)).toBe(false);
+  });
+
+  it("compares If-None-Match weakly and per representation", () => {
+    expect(etagMatches('"x", W/"v:h7:a/b/c"', '"v:h7:a/b/c"')).toBe(true);
+    expect(etagMatches("*", '"anything"')).toBe(true);
+    expect(etagMatches('"v:h7:a/b/c"', identityEtag('"v:h7:a/b/c"'))).toBe(false);
+  });
+});
+
+describe("input", () => {
+  it("accepts the horizons only as plain integers", () => {
+    expect(parseHorizon(undefined)).toBe(30);
+    expect(parseHorizon("60")).toBe(60);
+    expect(() => parseHorizon("60.0")).toThrow(/7, 30, 60/);
+  });
+
+  it("dedupes code lists and names the bad parameter", () => {
+    expect(parseCodeList("store", "s1,s2,s1")).toEqual(["s1", "s2"]);
+    expect(() => parseCodeList("store", "s1,,s2")).toThrow(/^store /);
+  });
+});
+
+describe("grid plan", () => {
+  const loaded = {
+    manifest: { dimensions: { cities: [{ code: "b" }, { code: "a" }], stores: [{ code: "s2", city: "a" }, { code: "s1", city: "b" }], products: [{ code: "p" }] } },
+    storeCity: new Map([["s2", "a"], ["s1", "b"]]),
+  } as unknown as LoadedManifest;
+
+  it("drops unknown stores when city is *, keeps them (as missing) for named cities", () => {
+    expect(planGrid(loaded, { city: "*", store: ["s1", "zz"], product: "*" }).locations).toEqual([["b", "s1"]]);
+    expect(planGrid(loaded, { city: ["a"], store: ["zz", "s2"], product: "*" }).locations).toEqual([["a", "s2"], ["a", "zz"]]);
+  });
+
+  it("canonicalises queries so equal grids share a cache entry", () => {
+    expect(canonicalGridQuery({ city: ["b", "a"], store: "*", product: ["p"] })).toBe(canonicalGridQuery({ city: ["a", "b"], store: "*", product: ["p"] }));
+  });
+});

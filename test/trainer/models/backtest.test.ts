@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { backtest, holdoutFolds, type ForecastModel } from "../../../trainer/models/backtest.ts";
+import { validateSeries } from "../../../trainer/models/series.ts";
+
+// Seasonal naive: each future day repeats the same weekday of the last week.
+// A real model, simple enough that its backtest scores are known exactly.
+const seasonalNaive: ForecastModel = (series, horizon) => {
+  const last = series.units.subarray(-7);
+  const point = Array.from({ length: horizon }, (_, j) => last[j % 7]);
+  return { forecast: { point, lower: point.map((p) => p - 1), upper: point.map((p) => p + 1) }, params: { trainDays: series.units.length } };
+};
+
+describe("backtest", () => {
+  it("holds out the last days when enough are left to train on", () => {
+    expect(holdoutFolds(100, 30)).toEqual([{ trainDays: 70, testDays: 30 }]);
+    expect(holdoutFolds(43, 30)).toEqual([]);
+    expect(holdoutFolds(100, 0)).toEqual([]);
+  });
+
+  it("fits on the training days and scores the held-out ones", () => {
+    // Weekly 1..7 for 8 weeks, then the last week is doubled: the holdout sees a shift.
+    const units = Array.from({ length: 56 }, (_, i) => (i % 7) + 1 + (i >= 49 ? (i % 7) + 1 : 0));
+    const promo = units.map((_, i) => (i === 50 ? 1 : 0));
+    let seen: { days: number; futurePromo: number[] } | undefined;
+    const model: ForecastModel = (series, horizon) => {
+      seen = { days: series.units.length, futurePromo: Array.from(series.futurePromo) };
+      return seasonalNaive(series, horizon);
+    };
+    const { metrics, params } = backtest(validateSeries({ id: "w", start: "2024-01-01", units, promo }, 60), 7, model);
+
+    expect(seen).toEqual({ days: 49, futurePromo: [0, 1, 0, 0, 0, 0, 0] });
+    expect(params).toEqual({ trainDays: 49 });
+    // Forecast 1..7 against actual 2..14: |F−A| = 1..7, Σ 28 of Σ|A| 56; the training part is
+    // exactly weekly, so the seasonal-naive scale is 0 and MASE undefined.
+    expect(metrics.wape).toBeCloseTo(0.5, 12);
+    expect(metrics.mase).toBeNull();
+    // 200·k/(3k) for every day.
+    expect(metrics.smape).toBeCloseTo(200 / 3, 10);
+    // Only the first day (2 within 1±1) is covered.
+    expect(metrics.coverage).toBeCloseTo(1 / 7, 12);
+    expect(metrics.holdoutDays).toBe(7);
+  });
+
+  it("reports no metrics when there is no fold", () => {
+    const units = new Array(20).fill(3);
+    const { metrics } = backtest(validateSeries({ id: "s", start: "2024-01-01", units, promo: new Array(20).fill(0) }, 60), 30, seasonalNaive);
+    expect(metrics).toEqual({ mase: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
+  });
+});
