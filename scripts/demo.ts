@@ -79,10 +79,12 @@ async function main() {
     sql, db, redis: connectStore({ url: store.url, token }), log: createLogger("warn"),
     onStage: (name, ms) => console.log(`    ${name.padEnd(8)} ${seconds(ms).padStart(8)}`),
     onProgress: (done, all) => {
-      if (process.stdout.isTTY) process.stdout.write(`\r    fitted ${done}/${all}`);
-      else if (done === all || done - lastPrinted >= 25) console.log(`    fitted ${done}/${all}`);
-      lastPrinted = done;
-      if (process.stdout.isTTY && done === all) process.stdout.write("\n");
+      if (process.stdout.isTTY) {
+        process.stdout.write(`\r    fitted ${done}/${all}${done === all ? "\n" : ""}`);
+      } else if (done === all || done - lastPrinted >= 25) {
+        console.log(`    fitted ${done}/${all}`);
+        lastPrinted = done;
+      }
     },
   });
   const models = Object.entries(summary.models).map(([m, n]) => `${m} ${n}`).join(", ");
