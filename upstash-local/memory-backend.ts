@@ -5,6 +5,7 @@ import { CommandError, execAbort } from "./errors.ts";
 import { hashCommands } from "./memory/hashes.ts";
 import { Keyspace } from "./memory/keyspace.ts";
 import { keyCommands } from "./memory/keys.ts";
+import { listCommands } from "./memory/lists.ts";
 import { sortedSetCommands } from "./memory/sorted-sets.ts";
 import { stringCommands } from "./memory/strings.ts";
 import { wrongArity, type CommandSpec } from "./memory/arguments.ts";
@@ -24,6 +25,7 @@ const COMMANDS = new Map<string, CommandSpec>(Object.entries({
   ...hashCommands,
   ...sortedSetCommands,
   ...keyCommands,
+  ...listCommands,
   EVAL: notScriptable,
   EVALSHA: notScriptable,
   EVAL_RO: notScriptable,

@@ -391,6 +391,12 @@ if (REDIS_URL) {
         ["EXPIRE", "kz", "-1"], ["EXISTS", "kz"], ["PEXPIRE", "none", "10"], ["SCAN", "x"], ["SCAN", "0", "COUNT", "0"],
         ["SCAN", "0", "MATCH"], ["DEL", "k", "kh", "none", "k"], ["EXISTS", "k", "kh"], ["PING", "a", "b"],
       ],
+      lists: [
+        ["LPUSH", "q", "a"], ["LPUSH", "q", "b", "c"], ["RPUSH", "q", "z"], ["LLEN", "q"], ["LRANGE", "q", "0", "-1"],
+        ["LRANGE", "q", "1", "2"], ["LRANGE", "q", "-2", "100"], ["LRANGE", "q", "3", "1"], ["RPOP", "q"], ["LPOP", "q"],
+        ["RPOP", "q", "5"], ["EXISTS", "q"], ["RPOP", "q"], ["RPOP", "q", "2"], ["LLEN", "q"], ["LPUSH", "q"],
+        ["SET", "str", "v"], ["LPUSH", "str", "a"], ["RPOP", "str"], ["TYPE", "str"], ["LPUSH", "l", "x"], ["TYPE", "l"],
+      ],
       globs: [
         ["MSET", "hello", "1", "hallo", "1", "hxllo", "1", "h*llo", "1", "heello", "1", "h-llo", "1"],
         ["KEYS", "h?llo"], ["KEYS", "h*llo"], ["KEYS", "h[ae]llo"], ["KEYS", "h[^e]llo"], ["KEYS", "h[a-e]llo"],

@@ -6,7 +6,8 @@ import { SortedSet } from "./sorted-set.ts";
 export type Value =
   | { type: "string"; value: string }
   | { type: "hash"; value: Map<string, string> }
-  | { type: "zset"; value: SortedSet };
+  | { type: "zset"; value: SortedSet }
+  | { type: "list"; value: string[] };
 
 export type ValueType = Value["type"];
 type ValueOf<T extends ValueType> = Extract<Value, { type: T }>["value"];
@@ -66,11 +67,11 @@ export class Keyspace {
     return slot.value.value as ValueOf<T> | undefined;
   }
 
-  /** The hash or sorted set to modify in place, created empty when missing. */
-  readForUpdate<T extends "hash" | "zset">(key: string, type: T): ValueOf<T> {
+  /** The hash, sorted set or list to modify in place, created empty when missing. */
+  readForUpdate<T extends "hash" | "zset" | "list">(key: string, type: T): ValueOf<T> {
     const existing = this.read(key, type);
     if (existing !== undefined) return existing;
-    const created = (type === "hash" ? new Map<string, string>() : new SortedSet()) as ValueOf<T>;
+    const created = (type === "hash" ? new Map<string, string>() : type === "list" ? [] : new SortedSet()) as ValueOf<T>;
     this.#slots.set(key, { value: { type, value: created } as Value, expiresAt: 0, seq: this.#nextSeq++ });
     return created;
   }
