@@ -1,6 +1,7 @@
-// Out-of-sample accuracy: fit on the start of the series, forecast the days
-// held back, score against what happened. The published forecast is a
-// separate fit on the whole series, made by the caller.
+// Out-of-sample accuracy by rolling origin: fit on the start of the series,
+// forecast the days held back, score against what happened; then move the
+// origin back by one fold and repeat. The published forecast is a separate
+// fit on the whole series, made by the caller.
 import { coverage, mase, seasonalNaiveScale, smape, wape } from "./metrics.ts";
 import { MIN_SERIES_DAYS, type Forecast, type Metrics, type ModelSeries } from "./types.ts";
 
@@ -12,53 +13,72 @@ export interface Fold {
 /** Any model that can forecast `horizon` days after a series; `futurePromo` holds those days' flags. */
 export type ForecastModel = (series: ModelSeries, horizon: number) => { forecast: Forecast; params: unknown };
 
-export interface BacktestResult {
+export interface FoldResult extends Fold {
   metrics: Metrics;
+  forecast: Forecast;
+}
+
+export interface BacktestResult {
+  /** Mean over the folds. */
+  metrics: Metrics;
+  /** Oldest origin first. */
+  folds: FoldResult[];
   /** Params of the fold closest to the full series: a good warm start for the final fit. */
   params: unknown;
 }
 
 /**
- * One fold holding out the last `holdoutDays`. Rolling origins (more folds,
- * each ending earlier) can be added here without touching the callers.
- * No fold when the part left to train on would be too short to fit.
+ * Up to `count` folds of `holdoutDays` each, the newest holding out the last
+ * days and each earlier one ending where the next begins, oldest first. A fold
+ * is left out when the part before it would be too short to fit.
  */
-export function holdoutFolds(days: number, holdoutDays: number): Fold[] {
-  if (holdoutDays <= 0 || days - holdoutDays < MIN_SERIES_DAYS) return [];
-  return [{ trainDays: days - holdoutDays, testDays: holdoutDays }];
+export function holdoutFolds(days: number, holdoutDays: number, count = 1): Fold[] {
+  const folds: Fold[] = [];
+  if (holdoutDays <= 0) return folds;
+  for (let i = 0; i < count; i++) {
+    const trainDays = days - (i + 1) * holdoutDays;
+    if (trainDays < MIN_SERIES_DAYS) break;
+    folds.unshift({ trainDays, testDays: holdoutDays });
+  }
+  return folds;
 }
 
-export function backtest(series: ModelSeries, holdoutDays: number, model: ForecastModel): BacktestResult {
-  const folds = holdoutFolds(series.units.length, holdoutDays);
-  const scored: Metrics[] = [];
+export function backtest(series: ModelSeries, holdoutDays: number, model: ForecastModel, count = 1): BacktestResult {
+  const folds: FoldResult[] = [];
   let params: unknown;
-  for (const { trainDays, testDays } of folds) {
-    const train = series.units.subarray(0, trainDays);
-    const actual = series.units.subarray(trainDays, trainDays + testDays);
+  for (const fold of holdoutFolds(series.units.length, holdoutDays, count)) {
+    const { trainDays, testDays } = fold;
     const fit = model(
       {
         ...series,
-        units: train,
+        units: series.units.subarray(0, trainDays),
         promo: series.promo.subarray(0, trainDays),
         // The promotions that actually ran were known in advance: give them to the model.
         futurePromo: series.promo.subarray(trainDays, trainDays + testDays),
       },
       testDays,
     );
-    const { point, lower, upper } = fit.forecast;
-    scored.push({
-      mase: mase(actual, point, seasonalNaiveScale(train)),
-      smape: smape(actual, point),
-      wape: wape(actual, point),
-      coverage: coverage(actual, lower, upper),
-      holdoutDays: testDays,
-    });
+    folds.push({ ...fold, forecast: fit.forecast, metrics: scoreFold(series, fold, fit.forecast) });
     params = fit.params;
   }
-  return { metrics: averageFolds(scored), params };
+  return { metrics: averageFolds(folds.map((f) => f.metrics)), folds, params };
 }
 
-function averageFolds(folds: Metrics[]): Metrics {
+/** Scores one fold's forecast against the days it held out. */
+export function scoreFold(series: ModelSeries, { trainDays, testDays }: Fold, forecast: Forecast): Metrics {
+  const train = series.units.subarray(0, trainDays);
+  const actual = series.units.subarray(trainDays, trainDays + testDays);
+  const { point, lower, upper } = forecast;
+  return {
+    mase: mase(actual, point, seasonalNaiveScale(train)),
+    smape: smape(actual, point),
+    wape: wape(actual, point),
+    coverage: coverage(actual, lower, upper),
+    holdoutDays: testDays,
+  };
+}
+
+export function averageFolds(folds: Metrics[]): Metrics {
   const mean = (values: (number | null)[]) => {
     const known = values.filter((v): v is number => v !== null);
     return known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;

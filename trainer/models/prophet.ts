@@ -1,6 +1,7 @@
 // Prophet (augurs' Rust port, with Stan compiled to WASM) for one daily series:
-// weekly + yearly seasonality, promotions as an additive regressor, intervals
-// at the requested level, demand clamped at zero.
+// weekly + yearly seasonality (additive or multiplicative), promotions as an
+// additive regressor, holidays from the trainer's calendar, intervals at the
+// requested level, demand clamped at zero.
 import { readFile } from "node:fs/promises";
 import initProphetWasm, {
   Prophet,
@@ -16,12 +17,12 @@ import type { Forecast, ModelSeries } from "./types.ts";
 const DAY_SECONDS = 86_400;
 const PROMO = "promo";
 /**
- * Prophet's own "auto" rule: yearly seasonality only once the history spans two
- * years, because with less its 20 Fourier terms are confounded with trend and
- * extrapolate wildly. Set explicitly because augurs' "auto" switches on a day
- * later than Python/R Prophet, and so the rule is visible here.
+ * Prophet's own "auto" rule, near enough: yearly seasonality only with two
+ * years of days, because with less its 20 Fourier terms are confounded with
+ * trend and extrapolate wildly. Counted in days held (Prophet counts the span,
+ * one less) so that a two-year window, the trainer's default, fits it.
  */
-const YEARLY_MIN_SPAN_DAYS = 730;
+export const YEARLY_MIN_DAYS = 730;
 
 /** The fitted optimizer parameters in JSON form: the `warm` start of the next fit. */
 export interface ProphetParams {
@@ -32,11 +33,20 @@ export interface ProphetParams {
   beta: number[];
 }
 
+/** A named event on whole days (YYYY-MM-DD, UTC), from the trainer's holiday calendar. */
+export interface Holiday {
+  name: string;
+  days: string[];
+}
+
 export interface ProphetSettings {
   horizon: number;
   level: number;
   uncertaintySamples?: number;
   seed?: number;
+  /** How weekly and yearly seasonality combine with trend; additive by default. */
+  seasonalityMode?: "additive" | "multiplicative";
+  holidays?: readonly Holiday[];
 }
 
 export interface ProphetFit {
@@ -92,11 +102,13 @@ export function fitProphet(series: ModelSeries, settings: ProphetSettings, warm:
   const prophet = new Prophet({
     optimizer: recorder.optimizer,
     weeklySeasonality: { type: "manual", enabled: true },
-    yearlySeasonality: { type: "manual", enabled: n - 1 >= YEARLY_MIN_SPAN_DAYS },
+    yearlySeasonality: { type: "manual", enabled: n >= YEARLY_MIN_DAYS },
     dailySeasonality: { type: "manual", enabled: false },
     // Always given: with intervalWidth unset, augurs 0.10 returns no intervals at all.
     intervalWidth: settings.level,
     uncertaintySamples: settings.uncertaintySamples ?? 1000,
+    seasonalityMode: settings.seasonalityMode ?? "additive",
+    holidays: holidayMap(settings.holidays ?? [], first, first + (n - 1) * DAY_SECONDS),
   });
   try {
     // Promotions are 0/1 flags: Prophet would not standardise them either.
@@ -193,6 +205,21 @@ function demandForecast(predictions: ProphetPredictions): Forecast {
     lower: clamp(intervals?.lower ?? point),
     upper: clamp(intervals?.upper ?? point),
   };
+}
+
+/**
+ * Holidays as augurs takes them: only those seen in the training days, since
+ * one that never occurred there has nothing to estimate its effect from, but
+ * with every occurrence, so the forecast days get theirs too.
+ */
+function holidayMap(holidays: readonly Holiday[], firstSeconds: number, lastSeconds: number): Map<string, { occurrences: { start: number; end: number }[] }> | undefined {
+  const map = new Map<string, { occurrences: { start: number; end: number }[] }>();
+  for (const { name, days } of holidays) {
+    const starts = days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000).filter(Number.isFinite);
+    if (!starts.some((s) => s >= firstSeconds && s <= lastSeconds)) continue;
+    map.set(name, { occurrences: starts.map((start) => ({ start, end: start + DAY_SECONDS })) });
+  }
+  return map.size ? map : undefined;
 }
 
 function dayStamps(firstSeconds: number, offset: number, count: number): number[] {

@@ -5,7 +5,8 @@ import type { Forecast } from "./types.ts";
 
 const SEASON = 7;
 
-function quantile(sorted: number[], q: number): number {
+/** Linear-interpolation quantile (R's type 7) of an ascending array; 0 when empty. */
+export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);

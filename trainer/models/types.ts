@@ -15,6 +15,8 @@ export interface SeriesInput {
   futurePromo?: number[];
   /** `params` of a previous fit of this series, to warm-start the optimizer. */
   warm?: unknown;
+  /** Extra per-series inputs a candidate model may read (e.g. a pooled profile); plain data. */
+  context?: Record<string, unknown>;
 }
 
 export interface Forecast {
@@ -32,16 +34,37 @@ export interface Metrics {
   holdoutDays: number;
 }
 
+export interface CandidateScore {
+  model: string;
+  /** Mean MASE over the folds (null when no fold could be scored). */
+  mase: number | null;
+  /** MASE per fold, oldest origin first. */
+  folds: (number | null)[];
+}
+
 export interface FitOutcome {
   id: string;
   ok: true;
-  /** "prophet", or "zero" for a series with no demand at all (Prophet cannot scale it). */
+  /**
+   * The selected candidate ("prophet", "sba", "seasonal_naive", …), an
+   * "ensemble:a+b" of two, or "zero" for a series with no demand at all.
+   */
   model: string;
+  /** Syntetos–Boylan class of the history: which candidates were tried. */
+  demandClass: string;
   /** `horizon` days after the last input day. */
   forecast: Forecast;
-  /** JSON-serialisable fitted optimizer params, usable as `warm` next time (null for "zero"). */
+  /** JSON-serialisable fitted params keyed by candidate, usable as `warm` next time. */
   params: unknown;
+  /** Backtest accuracy of the selected model, averaged over the folds. */
   metrics: Metrics;
+  /** Every candidate tried, best first; [1] is the runner-up. */
+  scores: CandidateScore[];
+  /**
+   * The best Prophet fit when the selection is not Prophet, so a reader can be
+   * switched back to Prophet without retraining. Absent when they are the same.
+   */
+  prophet?: { model: string; forecast: Forecast; metrics: Metrics };
   fitMs: number;
 }
 
@@ -67,6 +90,18 @@ export interface FitOptions {
   uncertaintySamples?: number;
   /** Optimizer seed. The interval draws in augurs 0.10 cannot be seeded. */
   seed?: number;
+  /** Rolling-origin folds, each `holdoutDays` long and ending `holdoutDays` before the next (default 3). */
+  folds?: number;
+  /** False: Prophet only (and seasonal naive when it fails). Default true. */
+  hybrid?: boolean;
+  /** Demand-class cut-offs (default Syntetos–Boylan: ADI 1.32, CV² 0.49). */
+  thresholds?: { adi: number; cv2: number };
+  /** Also try the mean of the two best candidates, kept where its backtest beats the best one. */
+  ensemble?: boolean;
+  /** Interval draws in backtest folds; coverage needs fewer than the published intervals (default 200). */
+  backtestSamples?: number;
+  /** Holiday calendar for Prophet. */
+  holidays?: { name: string; days: string[] }[];
 }
 
 /** A series after validation: fresh Float64Arrays the models slice and the pool transfers. */
@@ -78,6 +113,7 @@ export interface ModelSeries {
   /** Exactly `horizon` days long once validated; zeros where nothing was planned. */
   futurePromo: Float64Array<ArrayBuffer>;
   warm?: unknown;
+  context?: Record<string, unknown>;
 }
 
 /** Two full weeks: anything shorter cannot separate the weekly shape from noise. */

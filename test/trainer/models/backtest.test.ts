@@ -17,6 +17,30 @@ describe("backtest", () => {
     expect(holdoutFolds(100, 0)).toEqual([]);
   });
 
+  it("rolls the origin back one fold at a time, oldest first, while enough is left to train on", () => {
+    expect(holdoutFolds(365, 60, 3)).toEqual([
+      { trainDays: 185, testDays: 60 },
+      { trainDays: 245, testDays: 60 },
+      { trainDays: 305, testDays: 60 },
+    ]);
+    expect(holdoutFolds(140, 60, 3)).toEqual([{ trainDays: 20, testDays: 60 }, { trainDays: 80, testDays: 60 }]);
+  });
+
+  it("averages the folds' scores and keeps each fold's forecast", () => {
+    // Level 10 for 4 weeks, then 20: the newest fold (origin day 21) misses by 10 a day, the older (origin 14) by 0.
+    const units = Array.from({ length: 35 }, (_, i) => (i >= 28 ? 20 : 10));
+    const flat: ForecastModel = (series, horizon) => {
+      const last = series.units[series.units.length - 1];
+      const point = new Array(horizon).fill(last);
+      return { forecast: { point, lower: point, upper: point }, params: series.units.length };
+    };
+    const result = backtest(validateSeries({ id: "f", start: "2024-01-01", units, promo: units.map(() => 0) }, 7), 7, flat, 3);
+    expect(result.folds.map((f) => f.trainDays)).toEqual([14, 21, 28]);
+    expect(result.folds.map((f) => f.metrics.wape)).toEqual([0, 0, 0.5]);
+    expect(result.metrics.wape).toBeCloseTo(0.5 / 3, 12);
+    expect(result.params).toBe(28);
+  });
+
   it("fits on the training days and scores the held-out ones", () => {
     // Weekly 1..7 for 8 weeks, then the last week is doubled: the holdout sees a shift.
     const units = Array.from({ length: 56 }, (_, i) => (i % 7) + 1 + (i >= 49 ? (i % 7) + 1 : 0));
