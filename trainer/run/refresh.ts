@@ -6,8 +6,13 @@ export interface RefreshReport {
   series: number;
 }
 
-export async function refreshFeatures(sql: Sql, historyDays: number): Promise<RefreshReport> {
+/** `profileDays`: also refresh the seasonal profiles (sql/006) over that many days; omitted, they are left as they are. */
+export async function refreshFeatures(sql: Sql, historyDays: number, options: { profileDays?: number } = {}): Promise<RefreshReport> {
   await sql`update feature_settings set history_days = ${historyDays} where history_days <> ${historyDays}`;
+  const { profileDays } = options;
+  if (profileDays !== undefined) {
+    await sql`update profile_settings set history_days = ${profileDays} where history_days <> ${profileDays}`;
+  }
   await sql.begin(async (tx) => {
     // The planner cannot see through generate_series and guesses millions of
     // rows, so JIT compiles the query for longer than it takes to run (0.5 s
@@ -15,6 +20,7 @@ export async function refreshFeatures(sql: Sql, historyDays: number): Promise<Re
     await tx`set local jit = off`;
     // CONCURRENTLY: dashboards and a running fetch keep reading the old rows.
     await tx`refresh materialized view concurrently series_features`;
+    if (profileDays !== undefined) await tx`refresh materialized view concurrently seasonal_profiles`;
   });
   const [row] = await sql<{ origin: string | null; series: number }[]>`
     select max(day)::text as origin, count(distinct (store_id, product_id))::int as series from series_features`;
