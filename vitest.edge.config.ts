@@ -20,6 +20,7 @@ export default defineProject({
             UPSTASH_REDIS_REST_TOKEN: endpoints.storeToken,
             TEST_CLOSED_STORE_URL: endpoints.closedStoreUrl,
             TEST_SILENT_STORE_URL: endpoints.silentStoreUrl,
+            TEST_STORE_BACKEND: endpoints.storeBackend,
           },
         },
       };

@@ -3,6 +3,7 @@
 // that says how to fix it, so a deploy is fixed in one round, not five.
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError } from "./errors.ts";
+import { parseProductionConfig, type ProductionConfig } from "./production-config.ts";
 
 /** The Worker's bindings: wrangler.toml [vars] plus the secrets. */
 export interface Env {
@@ -15,6 +16,26 @@ export interface Env {
   POINTER_TTL?: string;
   STORE_TIMEOUT_MS?: string;
   MEMORY_CACHE_MB?: string;
+  REQUIRE_API_KEY?: string;
+  ADMIN_TOKEN?: string;
+  RATE_LIMIT?: string;
+  RATE_LIMIT_WINDOW?: string;
+  CORS_ORIGINS?: string;
+  MAX_GRID_SERIES?: string;
+  MAX_URL_LENGTH?: string;
+  STALE_WHILE_REVALIDATE?: string;
+  STALE_IF_ERROR?: string;
+  BINARY_FORMAT?: string;
+  PUBLIC_ORIGIN?: string;
+  PREFETCH_CRON?: string;
+  PREFETCH_TOP_N?: string;
+  HOT_SAMPLE_RATE?: string;
+  STREAM_WAIT_MS?: string;
+  REFRESH_INTERVAL?: string;
+  HEALTH_GRACE?: string;
+  METRICS?: string;
+  METRICS_FLUSH_SECONDS?: string;
+  REQUEST_LOG?: string;
 }
 
 export interface EdgeConfig {
@@ -30,6 +51,8 @@ export interface EdgeConfig {
   readonly memoryCacheBytes: number;
   readonly pointerTtlMs: number;
   readonly storeTimeoutMs: number;
+  /** The production settings (access, limits, caching, prefetch, operations): see production-config.ts. */
+  readonly production: ProductionConfig;
 }
 
 export const DEFAULTS = {
@@ -102,6 +125,8 @@ function parseConfig(env: Env): EdgeConfig {
   // An isolate has 128 MB in all; the cache must leave most of it to requests.
   const memoryCacheMb = number("MEMORY_CACHE_MB", DEFAULTS.MEMORY_CACHE_MB, 0, 64, false);
 
+  const production = parseProductionConfig(text, number, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -114,5 +139,6 @@ function parseConfig(env: Env): EdgeConfig {
     memoryCacheBytes: Math.round(memoryCacheMb * 1024 * 1024),
     pointerTtlMs: pointerTtlSeconds * 1000,
     storeTimeoutMs,
+    production,
   });
 }

@@ -11,21 +11,26 @@ export interface ErrorBody {
 /** Messages can quote input or upstream text; keep responses short. */
 const MAX_MESSAGE = 1000;
 
+export type ErrorStatus = 400 | 401 | 403 | 404 | 414 | 429 | 500 | 503;
+
 export class ApiError extends Error {
   override name = "ApiError";
-  readonly status: 400 | 404 | 500 | 503;
+  readonly status: ErrorStatus;
   readonly code: string;
-  constructor(status: 400 | 404 | 500 | 503, code: string, message: string, options?: ErrorOptions) {
+  /** Extra response headers, e.g. Retry-After or WWW-Authenticate. */
+  readonly headers: Record<string, string>;
+  constructor(status: ErrorStatus, code: string, message: string, options?: ErrorOptions & { headers?: Record<string, string> }) {
     super(message, options);
     this.status = status;
     this.code = code;
+    this.headers = options?.headers ?? {};
   }
 }
 
 /** The request is wrong and will stay wrong: 400. */
 export class BadRequestError extends ApiError {
   override name = "BadRequestError";
-  constructor(code: "bad_horizon" | "bad_identifier" | "grid_too_large", message: string) {
+  constructor(code: "bad_horizon" | "bad_identifier" | "grid_too_large" | "bad_format" | "bad_mode" | "bad_body" | "list_too_long", message: string) {
     super(400, code, message);
   }
 }
@@ -33,8 +38,40 @@ export class BadRequestError extends ApiError {
 /** The thing asked for does not exist: 404. */
 export class NotFoundError extends ApiError {
   override name = "NotFoundError";
-  constructor(code: "series_not_found" | "not_found", message: string) {
+  constructor(code: "series_not_found" | "not_found" | "version_not_found" | "retrain_not_found", message: string) {
     super(404, code, message);
+  }
+}
+
+/** No credentials, or credentials that are not valid: 401. */
+export class UnauthorizedError extends ApiError {
+  override name = "UnauthorizedError";
+  constructor(code: "api_key_required" | "api_key_invalid" | "admin_token_required", message: string, scheme = "Bearer") {
+    super(401, code, message, { headers: { "WWW-Authenticate": `${scheme} realm="forecast"` } });
+  }
+}
+
+/** Valid credentials that do not allow this: 403. */
+export class ForbiddenError extends ApiError {
+  override name = "ForbiddenError";
+  constructor(code: "admin_token_invalid" | "admin_disabled", message: string) {
+    super(403, code, message);
+  }
+}
+
+/** The URL is longer than MAX_URL_LENGTH: 414. */
+export class UrlTooLongError extends ApiError {
+  override name = "UrlTooLongError";
+  constructor(message: string) {
+    super(414, "url_too_long", message);
+  }
+}
+
+/** Over the rate limit: 429 with Retry-After and the RateLimit headers. */
+export class RateLimitedError extends ApiError {
+  override name = "RateLimitedError";
+  constructor(message: string, headers: Record<string, string>) {
+    super(429, "rate_limited", message, { headers });
   }
 }
 
@@ -84,7 +121,9 @@ export function handleError(err: Error, c: Context): Response {
       const cause = err.cause instanceof Error ? ` (cause: ${err.cause.name}: ${err.cause.message})` : "";
       console.warn(`${err.code}: ${err.message}${cause}`);
     }
-    return errorResponse(err.status, err.code, err.message);
+    const response = errorResponse(err.status, err.code, err.message);
+    for (const [name, value] of Object.entries(err.headers)) response.headers.set(name, value);
+    return response;
   }
   if (err instanceof HTTPException) {
     return errorResponse(err.status, "http_error", err.message || "request rejected");

@@ -7,6 +7,8 @@ import type { ResolvedVersion } from "./version.ts";
 export interface ForecastResponseOptions {
   version: ResolvedVersion;
   cacheMaxAgeSeconds: number;
+  /** Defaults to JSON; the binary representation sets its own. */
+  contentType?: string;
 }
 
 export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
@@ -33,14 +35,17 @@ export function identityEtag(gzipEtag: string): string {
 }
 
 function headersFor(etag: string, options: ForecastResponseOptions): Record<string, string> {
-  return {
-    "Content-Type": "application/json; charset=utf-8",
+  const headers: Record<string, string> = {
+    "Content-Type": options.contentType ?? "application/json; charset=utf-8",
     "Cache-Control": `public, max-age=${options.cacheMaxAgeSeconds}`,
     ETag: etag,
-    Vary: "Accept-Encoding",
+    Vary: "Accept-Encoding, Accept",
     "X-Forecast-Version": options.version.id,
     "X-Forecast-Pinned": String(options.version.pinned),
   };
+  // Served from cache past the pointer's freshness window: say so, as RFC 5861 caches do with Warning.
+  if (options.version.stale) headers["X-Forecast-Stale"] = options.version.stale;
+  return headers;
 }
 
 /** A 304 when the client already holds this representation, else null. */

@@ -1,9 +1,11 @@
 // Which series a grid request names. Stores belong to one city, so a grid is
 // not a plain cross product: a store only pairs with its own city.
-import { seriesField } from "./contract/keys.ts";
+import { sha256Hex } from "./contract/api-keys.ts";
+import { CODE_PATTERN, seriesField } from "./contract/keys.ts";
 import type { LoadedManifest } from "./manifest.ts";
 import type { CodeList } from "./params.ts";
 
+/** The default of MAX_GRID_SERIES. */
 export const MAX_GRID_SERIES = 1000;
 
 export interface GridQuery {
@@ -70,4 +72,34 @@ function inManifestOrder(list: CodeList, entries: { code: string }[]): string[] 
 
 export function gridFields(plan: GridPlan): string[] {
   return plan.locations.flatMap(([city, store]) => plan.products.map((product) => seriesField(city, store, product)));
+}
+
+/**
+ * Where a grid's body lives below its version in the caches and in the
+ * version's prefetch hash. Grid queries can be long, so the path and the ETag
+ * use a digest of the canonical form; the trainer computes the same path.
+ */
+export async function gridCachePath(version: string, h: number, canonical: string): Promise<{ cachePath: string; digest: string }> {
+  const digest = await sha256Hex(`${version}|h${h}|${canonical}`);
+  return { cachePath: `h${h}/grid/${digest}`, digest };
+}
+
+/** The member a grid request counts under in the hot-grid sorted set. */
+export function hotGridMember(h: number, canonical: string): string {
+  return `h${h}|${canonical}`;
+}
+
+/** The inverse of hotGridMember, for the trainer's prefetch; null for anything malformed. */
+export function parseHotGridMember(member: string): { h: number; query: GridQuery; canonical: string } | null {
+  const match = /^h(\d+)\|city=([^&]+)&store=([^&]+)&product=([^&]+)$/.exec(member);
+  if (!match) return null;
+  const axis = (text: string): CodeList | null => {
+    if (text === "*") return "*";
+    const codes = text.split(",");
+    return codes.every((code) => CODE_PATTERN.test(code)) ? codes : null;
+  };
+  const [city, store, product] = [axis(match[2]!), axis(match[3]!), axis(match[4]!)];
+  if (!city || !store || !product) return null;
+  const query = { city, store, product };
+  return { h: Number(match[1]), query, canonical: canonicalGridQuery(query) };
 }

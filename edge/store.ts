@@ -5,6 +5,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { keys, type Horizon, type Keys } from "./contract/keys.ts";
 import type { EdgeConfig } from "./config.ts";
 import { StoreUnavailableError } from "./errors.ts";
+import { recordStoreCall } from "./metrics.ts";
 
 export interface ForecastStore {
   /** The live version id, or null before the first publish. */
@@ -21,21 +22,44 @@ export interface ForecastStore {
 
 // One client per isolate and configuration: the client holds no I/O objects,
 // so it is safe to share across requests and saves rebuilding it per request.
-const clients = new Map<string, ForecastStore>();
+const clients = new Map<string, { store: ForecastStore; redis: Redis }>();
 
-export function storeFor(config: EdgeConfig): ForecastStore {
+function clientFor(config: EdgeConfig): { store: ForecastStore; redis: Redis } {
   const id = `${config.upstashUrl}|${config.upstashToken}|${config.keyPrefix}|${config.storeTimeoutMs}`;
-  let store = clients.get(id);
-  if (!store) {
+  let client = clients.get(id);
+  if (!client) {
     if (clients.size > 16) clients.clear();
-    store = upstashStore(config);
-    clients.set(id, store);
+    const redis = redisClient(config);
+    client = { redis, store: upstashStore(config, redis) };
+    clients.set(id, client);
   }
-  return store;
+  return client;
 }
 
-function upstashStore(config: EdgeConfig): ForecastStore {
-  const redis = new Redis({
+export function storeFor(config: EdgeConfig): ForecastStore {
+  return clientFor(config).store;
+}
+
+/** The raw client, for the operational keys (API keys, counters, admin, rate limits). */
+export function redisFor(config: EdgeConfig): Redis {
+  return clientFor(config).redis;
+}
+
+/** Runs one store command, recording its latency and turning any failure into a StoreUnavailableError. */
+export async function storeCall<T>(config: EdgeConfig, what: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await run();
+    recordStoreCall(performance.now() - started, true);
+    return result;
+  } catch (err) {
+    recordStoreCall(performance.now() - started, false);
+    throw storeError(err, what, safeHost(config.upstashUrl), config.storeTimeoutMs);
+  }
+}
+
+function redisClient(config: EdgeConfig): Redis {
+  return new Redis({
     url: config.upstashUrl,
     token: config.upstashToken,
     // Values are base64 text already: asking Upstash to base64 them again
@@ -51,16 +75,11 @@ function upstashStore(config: EdgeConfig): ForecastStore {
     retry: { retries: 1, backoff: () => 20 },
     signal: () => AbortSignal.timeout(config.storeTimeoutMs),
   });
-  const k: Keys = keys(config.keyPrefix);
-  const host = safeHost(config.upstashUrl);
+}
 
-  const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (err) {
-      throw storeError(err, what, host, config.storeTimeoutMs);
-    }
-  };
+function upstashStore(config: EdgeConfig, redis: Redis): ForecastStore {
+  const k: Keys = keys(config.keyPrefix);
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> => storeCall(config, what, run);
 
   return {
     live: () => call("GET live pointer", () => redis.get<string>(k.live)),

@@ -1,36 +1,110 @@
 // Which version a request reads: the pinned FORECAST_VERSION (rollback) or
 // the live pointer. Either answer is kept in isolate memory for POINTER_TTL,
 // so a publish becomes visible within that time and most requests skip the
-// pointer read. In-flight reads are not shared between requests on purpose:
+// pointer read. Past POINTER_TTL the remembered answer is still served for
+// STALE_WHILE_REVALIDATE seconds while it is re-read in waitUntil, and for
+// STALE_IF_ERROR seconds while the store cannot be reached. Response bodies
+// are keyed by version and never change, so the pointer is the only thing
+// that can be stale. In-flight reads are not shared between requests on purpose:
 // workerd ties I/O to the request that started it.
 import { VERSION_PATTERN } from "./contract/keys.ts";
 import type { EdgeConfig } from "./config.ts";
-import { UnavailableError } from "./errors.ts";
+import { StoreUnavailableError, UnavailableError } from "./errors.ts";
 import type { ForecastStore } from "./store.ts";
 
 export interface ResolvedVersion {
   id: string;
   pinned: boolean;
   /** Where the answer came from, for Server-Timing. */
-  source: "memory" | "store";
+  source: "memory" | "store" | "edge";
+  /** Set when the answer is past its freshness window (see STALE_WHILE_REVALIDATE, STALE_IF_ERROR). */
+  stale?: "while-revalidate" | "if-error";
 }
 
-const remembered = new Map<string, { version: string; expiresAt: number }>();
+export interface ResolveOptions {
+  /** Skip the isolate's remembered pointer (health checks want the truth). */
+  fresh?: boolean;
+  /** Where background work goes: the pointer refresh and the Cache API copy of the pointer. */
+  waitUntil?: (work: Promise<unknown>) => void;
+  /** The request's origin, for the Cache API copy of the last known pointer. */
+  origin?: string;
+}
+
+const remembered = new Map<string, { version: string; readAt: number }>();
 const MAX_REMEMBERED = 64;
 
-export async function resolveVersion(config: EdgeConfig, store: ForecastStore, options: { fresh?: boolean } = {}): Promise<ResolvedVersion> {
-  const pinned = config.pinnedVersion;
-  const slot = `${config.upstashUrl}|${config.keyPrefix}|${pinned ?? "live"}`;
-  const now = Date.now();
-  const known = options.fresh ? undefined : remembered.get(slot);
-  if (known && known.expiresAt > now) return { id: known.version, pinned: pinned !== null, source: "memory" };
+/** For tests: forget every remembered pointer, as a new isolate would. */
+export function forgetPointers(): void {
+  remembered.clear();
+}
 
-  const version = pinned ? await checkPinned(store, pinned) : await readPointer(store, config.keyPrefix);
-  if (config.pointerTtlMs > 0) {
-    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-    remembered.set(slot, { version, expiresAt: now + config.pointerTtlMs });
+export async function resolveVersion(config: EdgeConfig, store: ForecastStore, options: ResolveOptions = {}): Promise<ResolvedVersion> {
+  const pinned = config.pinnedVersion;
+  // Keyed by prefix, not store URL: a store that moves or fails still has the same versions.
+  const slot = `${config.keyPrefix}|${pinned ?? "live"}`;
+  const { staleWhileRevalidateSeconds, staleIfErrorSeconds } = config.production;
+  const now = Date.now();
+  const known = remembered.get(slot);
+  const age = known ? now - known.readAt : Infinity;
+  const isPinned = pinned !== null;
+  if (!options.fresh && known) {
+    if (age < config.pointerTtlMs) return { id: known.version, pinned: isPinned, source: "memory" };
+    // Past its freshness window but within the revalidate window: answer now, refresh after the response.
+    if (options.waitUntil && age < config.pointerTtlMs + staleWhileRevalidateSeconds * 1000) {
+      options.waitUntil(readVersion(config, store, slot, options).catch(() => undefined));
+      return { id: known.version, pinned: isPinned, source: "memory", stale: "while-revalidate" };
+    }
   }
-  return { id: version, pinned: pinned !== null, source: "store" };
+  try {
+    return { id: await readVersion(config, store, slot, options), pinned: isPinned, source: "store" };
+  } catch (err) {
+    // The store is unreachable: the last version this isolate (or this data
+    // centre) saw keeps answering from the caches, for STALE_IF_ERROR seconds.
+    if (!(err instanceof StoreUnavailableError) || options.fresh || staleIfErrorSeconds === 0) throw err;
+    const limit = config.pointerTtlMs + staleIfErrorSeconds * 1000;
+    if (known && age < limit) return { id: known.version, pinned: isPinned, source: "memory", stale: "if-error" };
+    const saved = options.origin ? await savedPointer(options.origin, slot) : null;
+    if (saved && now - saved.readAt < limit) {
+      remembered.set(slot, saved);
+      return { id: saved.version, pinned: isPinned, source: "edge", stale: "if-error" };
+    }
+    throw err;
+  }
+}
+
+async function readVersion(config: EdgeConfig, store: ForecastStore, slot: string, options: ResolveOptions): Promise<string> {
+  const pinned = config.pinnedVersion;
+  const version = pinned ? await checkPinned(store, pinned) : await readPointer(store, config.keyPrefix);
+  const entry = { version, readAt: Date.now() };
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  remembered.set(slot, entry);
+  if (options.origin && options.waitUntil && config.edgeCache && config.production.staleIfErrorSeconds > 0) {
+    options.waitUntil(savePointer(options.origin, slot, entry).catch(() => undefined));
+  }
+  return version;
+}
+
+// The last pointer read is also kept in the data centre's Cache API, so an
+// isolate started while the store is down still knows which version to serve.
+function pointerCacheKey(origin: string, slot: string): string {
+  return `${origin}/__forecast-pointer/${encodeURIComponent(slot)}`;
+}
+
+async function savePointer(origin: string, slot: string, entry: { version: string; readAt: number }): Promise<void> {
+  const body = new Response(JSON.stringify(entry), { headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=2592000" } });
+  await caches.default.put(pointerCacheKey(origin, slot), body);
+}
+
+async function savedPointer(origin: string, slot: string): Promise<{ version: string; readAt: number } | null> {
+  try {
+    const hit = await caches.default.match(pointerCacheKey(origin, slot));
+    if (!hit) return null;
+    const entry = (await hit.json()) as { version?: unknown; readAt?: unknown };
+    if (typeof entry.version !== "string" || !VERSION_PATTERN.test(entry.version) || typeof entry.readAt !== "number") return null;
+    return { version: entry.version, readAt: entry.readAt };
+  } catch {
+    return null;
+  }
 }
 
 async function checkPinned(store: ForecastStore, version: string): Promise<string> {

@@ -22,8 +22,8 @@ export function forecastVersion(options: ForecastVersionOptions = {}): Middlewar
   return async function forecastVersionMiddleware(c, next) {
     const version = await c.var.timing.measure(
       "pointer",
-      () => resolveVersion(c.var.config, c.var.store, { fresh }),
-      (v) => (v.pinned ? `pinned-${v.source}` : v.source),
+      () => resolveVersion(c.var.config, c.var.store, { fresh, origin: new URL(c.req.url).origin, waitUntil: (work) => c.executionCtx.waitUntil(work) }),
+      (v) => `${v.pinned ? "pinned-" : ""}${v.source}${v.stale ? `-stale-${v.stale}` : ""}`,
     );
     c.set("version", version);
     await next();

@@ -3,10 +3,13 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { fromBase64 } from "../contract/codec.ts";
+import { edgeKeys } from "../contract/edge-keys.ts";
 import { seriesField } from "../contract/keys.ts";
 import { NotFoundError } from "../errors.ts";
+import { sampleHot } from "../metrics.ts";
 import { parseCode, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
+import { streamRefinement, wantsStream } from "./forecast-stream.ts";
 
 export const forecastRoute = new Hono<AppEnv>().get("/v1/forecast/:city/:store/:product", (c) => {
   const field = seriesField(
@@ -15,7 +18,9 @@ export const forecastRoute = new Hono<AppEnv>().get("/v1/forecast/:city/:store/:
     parseCode("product", c.req.param("product")),
   );
   const h = parseHorizon(c.req.query("h"));
-  const { store, timing, version } = c.var;
+  const { config, store, timing, version } = c.var;
+  sampleHot(edgeKeys(config.keyPrefix).hotSeries, `h${h}|${field}`, config.production.hotSampleRate);
+  if (wantsStream(c)) return streamRefinement(c, field, h);
 
   return serveForecast(c, {
     cachePath: `h${h}/${field}`,

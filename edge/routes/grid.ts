@@ -3,9 +3,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { BadRequestError } from "../errors.ts";
-import { canonicalGridQuery, gridFields, MAX_GRID_SERIES, planGrid, type GridQuery } from "../grid.ts";
+import { edgeKeys } from "../contract/edge-keys.ts";
+import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, planGrid, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
 import { loadManifest } from "../manifest.ts";
+import { sampleHot } from "../metrics.ts";
 import { parseCodeList, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
 
@@ -17,19 +19,21 @@ export const gridRoute = new Hono<AppEnv>().get("/v1/forecast", async (c) => {
   };
   const h = parseHorizon(c.req.query("h"));
   const { config, store, timing, version } = c.var;
-  // Grid queries can be long, so the cache key and ETag use a digest of the canonical form.
-  const digest = await sha256Hex(`${version.id}|h${h}|${canonicalGridQuery(query)}`);
+  const canonical = canonicalGridQuery(query);
+  sampleHot(edgeKeys(config.keyPrefix).hotGrids, hotGridMember(h, canonical), config.production.hotSampleRate);
+  const { cachePath, digest } = await gridCachePath(version.id, h, canonical);
+  const maxSeries = config.production.maxGridSeries;
 
   return serveForecast(c, {
-    cachePath: `h${h}/grid/${digest}`,
+    cachePath,
     etag: `"${version.id}:h${h}:grid-${digest.slice(0, 24)}"`,
     load: async () => {
       const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
       const plan = planGrid(loaded, query);
-      if (plan.size > MAX_GRID_SERIES) {
+      if (plan.size > maxSeries) {
         throw new BadRequestError(
           "grid_too_large",
-          `the grid holds ${plan.size} series; at most ${MAX_GRID_SERIES} per request: narrow city, store or product, or split the request`,
+          `the grid holds ${plan.size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
         );
       }
       const fields = gridFields(plan);
@@ -40,7 +44,3 @@ export const gridRoute = new Hono<AppEnv>().get("/v1/forecast", async (c) => {
   });
 });
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -3,6 +3,8 @@ export interface EdgeTestEndpoints {
   /** The project's Upstash-compatible endpoint. */
   storeUrl: string;
   storeToken: string;
+  /** "redis" over the real Redis at REDIS_URL, else "memory" (no scripting: no EVAL). */
+  storeBackend: string;
   /** A loopback port nothing listens on: connection refused. */
   closedStoreUrl: string;
   /** A loopback server that accepts and never answers: a timeout. */

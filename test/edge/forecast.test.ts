@@ -36,7 +36,7 @@ describe("GET /v1/forecast/:city/:store/:product", () => {
     const stored = await edge.redis.hget<string>(keys(edge.prefix).horizon(version, 60), "c1/s2/p1");
     const res = await edge.get("/v1/forecast/c1/s2/p1?h=60");
     expect(res.headers.get("Content-Encoding")).toBe("gzip");
-    expect(res.headers.get("Vary")).toBe("Accept-Encoding");
+    expect(res.headers.get("Vary")).toBe("Accept-Encoding, Accept");
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(fromBase64(stored!));
   });
 

@@ -84,6 +84,7 @@ export default async function setup(project: TestProject) {
   const endpoints: EdgeTestEndpoints = {
     storeUrl: store.url,
     storeToken: token,
+    storeBackend: store.backend,
     closedStoreUrl: `http://127.0.0.1:${await closedPort()}`,
     silentStoreUrl: `http://127.0.0.1:${silentPort}`,
   };

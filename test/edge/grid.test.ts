@@ -21,7 +21,8 @@ describe("GET /v1/forecast (grid)", () => {
     expect((await edge.get("/v1/meta")).status).toBe(200);
 
     const fetches = vi.spyOn(globalThis, "fetch");
-    const res = await edge.get("/v1/forecast?city=*&store=*&product=*&h=7");
+    // The read path alone: no rate-limit script and no metrics flush beside it.
+    const res = await edge.get("/v1/forecast?city=*&store=*&product=*&h=7", { env: { RATE_LIMIT: "0", METRICS: "off" } });
     const storeCalls = fetches.mock.calls.filter(([input]) => String(input instanceof Request ? input.url : input).startsWith(testBindings.UPSTASH_REDIS_REST_URL!));
     expect(storeCalls).toHaveLength(1);
     const command = JSON.parse(String(storeCalls[0]![1]?.body)) as string[];

@@ -9,6 +9,15 @@ import app, { type Env } from "../../edge/index.ts";
 export interface TestBindings extends Env {
   TEST_CLOSED_STORE_URL: string;
   TEST_SILENT_STORE_URL: string;
+  TEST_STORE_BACKEND: "redis" | "memory";
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** A JSON body (objects are serialised). */
+  body?: unknown;
+  env?: Partial<Env>;
 }
 
 export const testBindings = bindings as unknown as TestBindings;
@@ -19,6 +28,8 @@ export interface EdgeHarness {
   redis: Redis;
   /** GET a path on the Worker; `env` overrides bindings for this request only. */
   get(path: string, options?: { headers?: Record<string, string>; env?: Partial<Env> }): Promise<Response>;
+  /** Any method; waits for the request's waitUntil work like get. */
+  request(path: string, options?: RequestOptions): Promise<Response>;
   cleanup(): Promise<void>;
 }
 
@@ -34,9 +45,17 @@ export function edgeHarness(): EdgeHarness {
   return {
     prefix,
     redis,
-    async get(path, options = {}) {
+    get(path, options = {}) {
+      return this.request(path, options);
+    },
+    async request(path, options = {}) {
       const ctx = createExecutionContext();
-      const request = new Request(`http://edge.test${path}`, { headers: { "Accept-Encoding": "gzip", ...options.headers } });
+      const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      const request = new Request(`http://edge.test${path}`, {
+        method: options.method ?? "GET",
+        headers: { "Accept-Encoding": "gzip", ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...options.headers },
+        body,
+      });
       const response = await app.fetch(request, { ...testBindings, KEY_PREFIX: prefix, ...options.env }, ctx);
       // Cache writes run in waitUntil; the next request of a test should see them.
       await waitOnExecutionContext(ctx);

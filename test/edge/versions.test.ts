@@ -29,7 +29,7 @@ describe("versions: live pointer, pinning, publish visibility", () => {
   });
 
   it("shows a new publish once POINTER_TTL has passed, never hidden by the cache", async () => {
-    const env = { POINTER_TTL: "0.3" };
+    const env = { POINTER_TTL: "0.3", STALE_WHILE_REVALIDATE: "0" };
     const first = await publishVersion(edge.redis, small, { prefix: edge.prefix });
     expect((await edge.get("/v1/forecast/c1/s2/p2?h=30", { env })).headers.get("X-Forecast-Version")).toBe(first.version);
     const cached = await edge.get("/v1/forecast/c1/s2/p2?h=30", { env });
@@ -75,6 +75,6 @@ describe("versions: live pointer, pinning, publish visibility", () => {
     expect(meta).toEqual({ version, pinned: false, manifest });
     const health = await edge.get("/health");
     expect(health.status).toBe(200);
-    expect(await readJson(health)).toEqual({ status: "ok", version, pinned: false, store: "reachable" });
+    expect(await readJson(health)).toMatchObject({ status: "ok", version, pinned: false, store: "reachable", trainedAt: manifest.trainedAt, maxAgeSeconds: 86_400 + 3600 });
   });
 });

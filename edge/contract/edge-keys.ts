@@ -1,0 +1,34 @@
+// The Redis keys of the Worker's operational state, shared with the trainer's
+// commands that write or read them (API keys, hot-request counters, prefetch).
+import { keys } from "./keys.ts";
+
+/** Read API keys look like fk_<id>_<secret>; the id names the key in lists and revocations. */
+export const API_KEY_PATTERN = /^fk_([a-z0-9]{8})_([A-Za-z0-9]{32})$/;
+export const API_KEY_ID_PATTERN = /^[a-z0-9]{8}$/;
+
+/** What the store keeps about a key: never the key itself, only its SHA-256. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export function edgeKeys(prefix: string) {
+  keys(prefix); // validates the prefix
+  return {
+    /** String: ApiKeyRecord JSON, under the hex SHA-256 of the full key. */
+    apiKey: (sha256Hex: string) => `${prefix}:apikey:${sha256Hex}`,
+    /** Hash: key id → JSON { name, createdAt, hash }, for listing and revoking by id. */
+    apiKeyIndex: `${prefix}:apikeys`,
+    /** Prefix of @upstash/ratelimit's own keys. */
+    rateLimit: `${prefix}:ratelimit`,
+    /** Hash: Prometheus series (name plus labels) → count, summed over isolates. */
+    metrics: `${prefix}:metrics`,
+    /** Sorted set: `h<h>|<canonical grid query>` → sampled request count. */
+    hotGrids: `${prefix}:hot:grid`,
+    /** Sorted set: `h<h>|city/store/product` → sampled request count. */
+    hotSeries: `${prefix}:hot:series`,
+    /** Hash: cache path (h<h>/grid/<digest>) → base64(gzip(grid JSON)), published with the version. */
+    prefetch: (version: string) => `${prefix}:v:${version}:prefetch`,
+  };
+}

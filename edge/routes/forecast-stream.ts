@@ -1,0 +1,67 @@
+// GET /v1/forecast/:city/:store/:product?mode=accurate&stream=1 — Server-Sent
+// Events: `fast` with the published forecast at once, then `accurate` when
+// the accurate forecast of the same version is published, or `timeout` after
+// STREAM_WAIT_MS, then `end`, and the stream closes.
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { AppEnv } from "../app-env.ts";
+import { accurateKeys } from "../contract/accurate.ts";
+import { gunzip, fromBase64 } from "../contract/codec.ts";
+import type { Horizon } from "../contract/keys.ts";
+import { keys } from "../contract/keys.ts";
+import { ApiError, BadRequestError, NotFoundError, errorBody } from "../errors.ts";
+import { redisFor, storeCall } from "../store.ts";
+
+/** Polling starts quick and backs off: the accurate fit is seconds to minutes away. */
+const FIRST_POLL_MS = 250;
+const MAX_POLL_MS = 2000;
+
+export function wantsStream(c: Context<AppEnv>): boolean {
+  const stream = c.req.query("stream");
+  if (stream === undefined || stream === "" || stream === "0") return false;
+  if (stream !== "1") throw new BadRequestError("bad_mode", `stream must be 1 or 0, got ${JSON.stringify(stream.slice(0, 20))}`);
+  if (c.req.query("mode") !== "accurate") throw new BadRequestError("bad_mode", "stream=1 streams the refinement of a forecast: use it with mode=accurate");
+  return true;
+}
+
+async function decodeStored(stored: string): Promise<string> {
+  return new TextDecoder().decode(await gunzip(fromBase64(stored)));
+}
+
+export async function streamRefinement(c: Context<AppEnv>, field: string, h: Horizon): Promise<Response> {
+  const { config, version } = c.var;
+  const redis = redisFor(config);
+  const fastKey = keys(config.keyPrefix).horizon(version.id, h);
+  const accurateKey = accurateKeys(config.keyPrefix).horizon(version.id, h);
+  const [fast, accurateNow] = await storeCall(config, "HGET fast and accurate", () =>
+    Promise.all([redis.hget<string>(fastKey, field), redis.hget<string>(accurateKey, field)]));
+  if (fast === null) {
+    throw new NotFoundError("series_not_found", `no forecast for ${field} at h=${h} in version ${version.id}; GET /v1/meta lists the cities, stores and products`);
+  }
+  const fastJson = await decodeStored(fast);
+  c.header("Cache-Control", "no-store");
+  c.header("X-Forecast-Version", version.id);
+  return streamSSE(c, async (sse) => {
+    await sse.writeSSE({ event: "fast", id: `${version.id}:fast`, data: fastJson });
+    const deadline = Date.now() + config.production.streamWaitMs;
+    let accurate = accurateNow;
+    let pause = FIRST_POLL_MS;
+    try {
+      while (accurate === null && Date.now() < deadline && !sse.aborted) {
+        await sse.sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+        pause = Math.min(MAX_POLL_MS, pause * 2);
+        accurate = await storeCall(config, "HGET accurate", () => redis.hget<string>(accurateKey, field));
+      }
+      if (accurate !== null) {
+        await sse.writeSSE({ event: "accurate", id: `${version.id}:accurate`, data: await decodeStored(accurate) });
+      } else {
+        await sse.writeSSE({ event: "timeout", data: JSON.stringify({ waitedMs: config.production.streamWaitMs, message: "the accurate forecast was not published in time; the fast forecast stands" }) });
+      }
+    } catch (err) {
+      const body = err instanceof ApiError ? errorBody(err.code, err.message) : errorBody("internal", "the stream failed; the details are in the Worker logs");
+      if (!(err instanceof ApiError)) console.error("refinement stream failed", err);
+      await sse.writeSSE({ event: "error", data: JSON.stringify(body) });
+    }
+    await sse.writeSSE({ event: "end", data: "{}" });
+  });
+}
