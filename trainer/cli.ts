@@ -3,8 +3,12 @@ import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "./config.ts";
 import { EXIT } from "./commands/exit-codes.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { importCommand } from "./commands/import.ts";
 import { runCommand } from "./commands/run.ts";
+import { scheduleCommand } from "./commands/schedule.ts";
 import { seedCommand } from "./commands/seed.ts";
+import { statusCommand } from "./commands/status.ts";
+import { workerCommand } from "./commands/worker.ts";
 import { createLogger } from "./log.ts";
 import { DEMO_GRID, yesterday } from "./seed/load.ts";
 
@@ -51,6 +55,37 @@ program.command("seed")
 
 program.command("run")
   .description("one cycle: refresh views, fit every series, record, publish a new version")
-  .action(() => execute(() => runCommand(log)));
+  .option("--wait", "wait for a cycle that is already running to end, instead of exiting with code 4")
+  .option("--distributed", "fit on `trainer worker` processes through pg-boss jobs instead of this host's threads")
+  .action((flags) => execute(() => runCommand(log, flags)));
+
+program.command("schedule")
+  .description("run cycles on TRAIN_CRON and for queued retrain requests, until SIGTERM; serves metrics on METRICS_PORT")
+  .option("--wait", "if another scheduler is running, stand by and take over when it stops (default: exit with code 4)")
+  .option("--now", "also run one cycle at start")
+  .option("--metrics-port <n>", "port for /metrics (overrides METRICS_PORT; 0 picks a free one)", integer)
+  .action((flags) => execute(() => scheduleCommand(flags, log)));
+
+program.command("worker")
+  .description("fit jobs from `trainer run --distributed` coordinators, until SIGTERM")
+  .option("--threads <n>", "fit threads (overrides FIT_THREADS)", integer)
+  .action((flags) => execute(() => workerCommand(flags, log)));
+
+program.command("status")
+  .description("live and retained versions, recent runs with stage timings, failed and least accurate series")
+  .option("--runs <n>", "recent runs to list", integer, 10)
+  .option("--outliers <n>", "least accurate series to list", integer, 5)
+  .option("--json", "print the report as JSON", false)
+  .action((flags) => execute(() => statusCommand(flags, log)));
+
+program.command("import")
+  .description("load sales from a CSV file (.csv or .csv.gz); the Kaggle store-item layout date,store,item,sales by default")
+  .argument("<file>", "the CSV file; the first line is the header")
+  .option("--columns <map>", "field=column pairs for other layouts: date, store, product, units (required), city, promo, price, storeName, productName, cityName; e.g. date=Date,store=store_nbr,product=sku,units=qty,promo=on_promo")
+  .option("--city <code>", "city for every store when there is no city column", "main")
+  .option("--rejects <file>", "load the good rows and write bad ones (with line numbers and reasons) to this CSV, instead of loading nothing")
+  .option("--delimiter <char>", "field delimiter", ",")
+  .option("--batch-size <n>", "rows per INSERT", integer, 10_000)
+  .action((file, flags) => execute(() => importCommand(file, flags, log)));
 
 await program.parseAsync();

@@ -1,11 +1,30 @@
 // The trainer's configuration: read from the environment once, validated,
 // frozen. Every missing or bad variable is reported at once with how to fix it.
 import os from "node:os";
+import { Cron } from "croner";
 import { z } from "zod";
 import { PREFIX_PATTERN } from "../edge/contract/keys.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(["true", "false", "1", "0", "on", "off"]).transform((v) => v === "true" || v === "1" || v === "on");
+
+function isCron(expression: string): boolean {
+  try {
+    new Cron(expression, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
@@ -21,6 +40,19 @@ const schema = z.object({
   DB_POOL_SIZE: int(1, 64).default(4),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PROGRESS: bool.optional(),
+  // The scheduled trainer (trainer schedule, worker, run --distributed); see README "Running on a cron host".
+  TRAIN_CRON: z.string().refine(isCron, "must be a cron expression such as \"0 3 * * *\" (five or six fields)").default("0 3 * * *"),
+  TRAIN_TIMEZONE: z.string().refine(isTimeZone, "must be an IANA time zone such as UTC or Europe/Berlin").default("UTC"),
+  RETRAIN_POLL_SECONDS: int(0, 86_400).default(30),
+  METRICS: bool.default(true),
+  METRICS_PORT: int(0, 65_535).default(9464),
+  ALERT_WEBHOOK_URL: z.string().url("must be an http(s) URL that accepts a JSON POST").optional(),
+  ALERT_STALE_HOURS: z.coerce.number().min(0).default(36),
+  ALERT_ACCURACY_DROP: z.coerce.number().min(0).default(0.2),
+  FIT_JOB_SERIES: int(1, 10_000).default(50),
+  FIT_JOB_HEARTBEAT_SECONDS: int(10, 3600).default(30),
+  FIT_JOB_RETRIES: int(0, 20).default(2),
+  PGBOSS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase Postgres schema name").default("pgboss"),
 });
 
 export type TrainerConfig = Readonly<z.output<typeof schema>>;

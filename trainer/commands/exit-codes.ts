@@ -7,4 +7,10 @@ export const EXIT = {
   partial: 2,
   /** Configuration is missing or invalid. */
   config: 3,
+  /** Another cycle or scheduler holds the lock; nothing was done (pass --wait to wait instead). */
+  locked: 4,
+  /** Stopped by SIGTERM/SIGINT before the final commit; nothing was published. */
+  abandoned: 5,
+  /** `import` found bad rows and loaded nothing (all-or-nothing); see the listed line numbers. */
+  rejected: 6,
 } as const;

@@ -41,6 +41,12 @@ export const featureSettings = pgTable("feature_settings", {
   historyDays: integer("history_days").notNull().default(365),
 });
 
+export const holiday = pgTable("holiday", {
+  calendar: text("calendar").notNull(),
+  name: text("name").notNull(),
+  day: date("day").notNull(),
+}, (t) => [primaryKey({ columns: [t.calendar, t.name, t.day] })]);
+
 export const seriesFeatures = pgMaterializedView("series_features", {
   cityId: integer("city_id").notNull(),
   storeId: integer("store_id").notNull(),
@@ -66,7 +72,8 @@ export const seriesFeatures = pgMaterializedView("series_features", {
 export const trainingRun = pgTable("training_run", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   version: text("version").notNull().unique(),
-  status: text("status", { enum: ["running", "published", "failed"] }).notNull().default("running"),
+  status: text("status", { enum: ["running", "published", "failed", "abandoned"] }).notNull().default("running"),
+  trigger: text("trigger", { enum: ["manual", "schedule", "request"] }).notNull().default("manual"),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().default(sql`now()`),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
   origin: date("origin"),
@@ -74,6 +81,7 @@ export const trainingRun = pgTable("training_run", {
   seriesFailed: integer("series_failed").notNull().default(0),
   stageMs: jsonb("stage_ms").$type<Record<string, number>>().notNull().default({}),
   error: text("error"),
+  accuracy: jsonb("accuracy").$type<Record<string, unknown>>(),
 });
 
 export const seriesResult = pgTable("series_result", {
@@ -87,4 +95,20 @@ export const seriesResult = pgTable("series_result", {
   fitMs: integer("fit_ms"),
   errorCode: text("error_code"),
   error: text("error"),
+  demandClass: text("demand_class"),
+  scores: jsonb("scores").$type<{ model: string; mase: number | null; folds: (number | null)[] }[]>(),
+  runnerUp: text("runner_up"),
+  forecast: jsonb("forecast").$type<{ point: number[]; lower: number[]; upper: number[] }>(),
+  prophetForecast: jsonb("prophet_forecast").$type<{ point: number[]; lower: number[]; upper: number[] }>(),
+  prophetModel: text("prophet_model"),
+  settingsHash: text("settings_hash"),
+  fittedAt: timestamp("fitted_at", { withTimezone: true }),
+  skipped: boolean("skipped").notNull().default(false),
+  outlier: boolean("outlier").notNull().default(false),
 }, (t) => [primaryKey({ columns: [t.runId, t.storeId, t.productId] })]);
+
+export const fitJobResult = pgTable("fit_job_result", {
+  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id),
+  seriesId: text("series_id").notNull(),
+  result: jsonb("result").notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.seriesId] })]);

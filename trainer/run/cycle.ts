@@ -10,11 +10,11 @@ import type { Database, Sql } from "../db/connect.ts";
 import { FitPool } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
-import type { FitResult, SeriesInput } from "../models/types.ts";
+import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHorizons } from "../publish/payloads.ts";
 import { VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
-import { finishRun, ResultRecorder, startRun } from "./record.ts";
+import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
 import { refreshFeatures } from "./refresh.ts";
 
 export interface CycleDeps {
@@ -26,6 +26,18 @@ export interface CycleDeps {
   onProgress?: (done: number, total: number) => void;
   /** Called when a stage ends, for the demo's stage-by-stage report. */
   onStage?: (stage: string, ms: number) => void;
+  /** Aborting stops the cycle before its final commit: the run is recorded 'abandoned' and nothing is published. */
+  signal?: AbortSignal;
+  /** What started the run, recorded with it. */
+  trigger?: RunTrigger;
+  /** Where series are fitted; the default is a FitPool on this host (distributed mode passes pg-boss jobs). */
+  createFitter?: (fit: FitOptions, runId: number) => SeriesFitter;
+}
+
+/** Fits a stream of series, handing each result to `onResult` (FitPool's contract). */
+export interface SeriesFitter {
+  fitAll(inputs: AsyncIterable<SeriesInput>, onResult: (result: FitResult) => Promise<void>): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 export interface CycleSummary {
@@ -43,13 +55,17 @@ export class NoDataError extends Error {
   override name = "NoDataError";
 }
 
+export class CycleAbandonedError extends Error {
+  override name = "CycleAbandonedError";
+}
+
 const FALLBACK_MODEL = "seasonal_naive";
 const round = (ms: number) => Math.round(ms);
 
 export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<CycleSummary> {
   const { sql, db, redis, log } = deps;
   const version = newVersionId();
-  const runId = await startRun(db, version);
+  const runId = await startRun(db, version, deps.trigger);
   const stageMs: Record<string, number> = {};
   const stage = (name: string, ms: number) => {
     stageMs[name] = round(ms);
@@ -92,6 +108,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     }
 
     const onResult = async (result: FitResult) => {
+      // Throwing here stops the pool reading more series; started fits finish and are dropped.
+      deps.signal?.throwIfAborted();
       const record = inFlight.get(result.id)!;
       inFlight.delete(result.id);
       const fallback = result.ok ? null : seasonalNaive(record.units, Math.max(...HORIZONS), config.INTERVAL_LEVEL);
@@ -121,10 +139,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     };
 
     t = performance.now();
-    const pool = new FitPool({
-      threads: config.FIT_THREADS,
-      fit: { horizon: Math.max(...HORIZONS), level: config.INTERVAL_LEVEL, holdoutDays: config.HOLDOUT_DAYS },
-    });
+    const fit: FitOptions = { horizon: Math.max(...HORIZONS), level: config.INTERVAL_LEVEL, holdoutDays: config.HOLDOUT_DAYS };
+    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit });
     try {
       await pool.fitAll(inputs(), onResult);
     } finally {
@@ -140,6 +156,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     stage("record", recorder.busyMs);
 
     await writer.flush();
+    // The last point where stopping leaves no trace: past it, the commit finishes.
+    deps.signal?.throwIfAborted();
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models });
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);
@@ -150,10 +168,13 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     return { runId, version, previous, origin, series: total, failed, models, stageMs };
   } catch (error) {
     stageMs.total = round(performance.now() - cycleStart);
+    const abandoned = deps.signal?.aborted === true;
+    const reason = abandoned ? `abandoned before publishing: ${String(deps.signal!.reason instanceof Error ? deps.signal!.reason.message : deps.signal!.reason)}` : null;
     await finishRun(db, runId, {
-      status: "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
-      error: error instanceof Error ? error.message : String(error),
+      status: abandoned ? "abandoned" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
+      error: reason ?? (error instanceof Error ? error.message : String(error)),
     }).catch((e) => log.error({ err: e }, "could not record the failed run"));
+    if (abandoned) throw new CycleAbandonedError(`run ${runId} (${version}) ${reason}; the live version is unchanged`, { cause: error });
     throw error;
   }
 }

@@ -6,13 +6,15 @@ import { seriesResult, trainingRun } from "../db/schema.ts";
 
 export type SeriesResultRow = typeof seriesResult.$inferInsert;
 
-export async function startRun(db: Database, version: string): Promise<number> {
-  const [row] = await db.insert(trainingRun).values({ version }).returning({ id: trainingRun.id });
+export type RunTrigger = "manual" | "schedule" | "request";
+
+export async function startRun(db: Database, version: string, trigger: RunTrigger = "manual"): Promise<number> {
+  const [row] = await db.insert(trainingRun).values({ version, trigger }).returning({ id: trainingRun.id });
   return row.id;
 }
 
 export async function finishRun(db: Database, runId: number, outcome: {
-  status: "published" | "failed";
+  status: "published" | "failed" | "abandoned";
   origin?: string | null;
   seriesTotal?: number;
   seriesFailed?: number;

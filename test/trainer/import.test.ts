@@ -1,0 +1,139 @@
+// `trainer import` on small CSV files written here: the Kaggle layout, a mapped
+// layout, re-import, bad rows (all-or-nothing and --rejects), and the CLI.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importCsv, ImportRejectedError, openCsv } from "../../trainer/import/csv-import.ts";
+import { ImportError, KAGGLE_STORE_ITEM, parseMapping } from "../../trainer/import/mapping.ts";
+import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
+
+let database: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  [database, dir] = await Promise.all([isolatedDatabase(), mkdtemp(join(tmpdir(), "import-test-"))]);
+});
+
+afterAll(async () => {
+  await Promise.all([database?.close(), rm(dir, { recursive: true, force: true })]);
+});
+
+async function file(name: string, text: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+function kaggle(days: number, stores: number[], items: number[]): string {
+  const lines = ["date,store,item,sales"];
+  for (let d = 0; d < days; d++) {
+    const day = new Date(Date.UTC(2017, 0, 1 + d)).toISOString().slice(0, 10);
+    for (const s of stores) for (const i of items) lines.push(`${day},${s},${i},${(s * 7 + i * 3 + d) % 40}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const sales = () => database.sql`
+  select s.code as store, p.code as product, c.code as city, day::text, units::float8, promo, price::float8
+  from sales x join store s on s.id = x.store_id join product p on p.id = x.product_id join city c on c.id = x.city_id
+  order by 1, 2, 4`;
+
+describe("trainer import", () => {
+  it("loads the Kaggle store-item layout, creating cities, stores and products as needed", async () => {
+    const path = await file("train.csv", kaggle(30, [1, 2], [1, 2, 3]));
+    const report = await importCsv(database.sql, openCsv(path), { mapping: KAGGLE_STORE_ITEM, city: "main", batchSize: 37 });
+    expect(report).toMatchObject({ lines: 180, loaded: 180, rejected: 0, repeated: 0, committed: true, created: { cities: 1, stores: 2, products: 3 } });
+    const rows = await sales();
+    expect(rows).toHaveLength(180);
+    expect(rows[0]).toEqual({ store: "store-1", product: "item-1", city: "main", day: "2017-01-01", units: 10, promo: false, price: null });
+    const stores = await database.sql`select s.code, s.name, c.code as city from store s join city c on c.id = s.city_id order by 1`;
+    expect(stores).toEqual([{ code: "store-1", name: "1", city: "main" }, { code: "store-2", name: "2", city: "main" }]);
+  });
+
+  it("re-importing the same file changes nothing", async () => {
+    const before = await sales();
+    const report = await importCsv(database.sql, openCsv(join(dir, "train.csv")), { mapping: KAGGLE_STORE_ITEM, city: "main" });
+    expect(report).toMatchObject({ loaded: 180, created: { cities: 0, stores: 0, products: 0 } });
+    expect(await sales()).toEqual(before);
+  });
+
+  it("is all-or-nothing by default and names every bad row's line", async () => {
+    const before = await sales();
+    const path = await file("bad.csv", [
+      "date,store,item,sales",
+      "2017-03-01,3,1,5",          // line 2: good, and a new store
+      "2017-02-30,3,1,5",          // line 3: no such day
+      "2017-03-02,3,1,many",       // line 4: not a number
+      "2017-03-03,3,1,-2",         // line 5: negative
+      "2017-03-01,3,1,5",          // line 6: an exact repeat of line 2
+      "2017-03-01,3,1,6",          // line 7: same key as line 2, other units
+    ].join("\n"));
+    const error = await importCsv(database.sql, openCsv(path), { mapping: KAGGLE_STORE_ITEM, city: "main" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect(error.code).toBe("rejected_rows");
+    expect(error.report.badRows.map((b: { line: number }) => b.line)).toEqual([3, 4, 5, 7]);
+    expect(error.report.badRows[3].reason).toMatch(/duplicate of line 2/);
+    expect(error.message).toMatch(/line 3: date "2017-02-30" is not a calendar date/);
+    expect(error.message).toMatch(/--rejects/);
+    // Nothing from the file, not even its good row or its new store.
+    expect(await sales()).toEqual(before);
+    expect(await database.sql`select 1 from store where code = 'store-3'`).toHaveLength(0);
+  });
+
+  it("with a rejects file, loads the good rows and writes the bad ones with line numbers", async () => {
+    const rejects = join(dir, "rejects.csv");
+    const report = await importCsv(database.sql, openCsv(join(dir, "bad.csv")), { mapping: KAGGLE_STORE_ITEM, city: "main", rejectsPath: rejects });
+    expect(report).toMatchObject({ lines: 6, loaded: 1, repeated: 1, rejected: 4, committed: true, created: { stores: 1 } });
+    const written = (await readFile(rejects, "utf8")).trim().split("\n");
+    expect(written[0]).toBe("line,reason,date,store,item,sales");
+    expect(written.slice(1).map((l) => l.split(",")[0])).toEqual(["3", "4", "5", "7"]);
+    expect(written[2]).toContain("2017-03-02,3,1,many");
+    const [row] = await database.sql`select units::float8 from sales x join store s on s.id = x.store_id where s.code = 'store-3'`;
+    expect(row.units).toBe(5);
+  });
+
+  it("maps any layout: city, promo and price columns, names, gzip, another delimiter", async () => {
+    const text = [
+      "Day;Shop;Town;SKU;Sold;Promo;Price",
+      "2018-01-01;Oslo Sentrum;Oslo;Kaffe Mørk;12.5;yes;3.10",
+      "2018-01-02;Oslo Sentrum;Oslo;Kaffe Mørk;9;no;",
+    ].join("\n");
+    const path = await file("mapped.csv.gz", gzipSync(text));
+    const mapping = parseMapping("date=Day,store=Shop,city=Town,product=SKU,units=Sold,promo=Promo,price=Price");
+    const report = await importCsv(database.sql, openCsv(path), { mapping, city: "main", delimiter: ";" });
+    expect(report).toMatchObject({ loaded: 2, rejected: 0, created: { cities: 1, stores: 1, products: 1 } });
+    const rows = (await sales()).filter((r) => r.city === "oslo");
+    expect(rows).toEqual([
+      { store: "oslo-sentrum", product: "kaffe-mork", city: "oslo", day: "2018-01-01", units: 12.5, promo: true, price: 3.1 },
+      { store: "oslo-sentrum", product: "kaffe-mork", city: "oslo", day: "2018-01-02", units: 9, promo: false, price: null },
+    ]);
+    const [product] = await database.sql`select name from product where code = 'kaffe-mork'`;
+    expect(product.name).toBe("Kaffe Mørk");
+  });
+
+  it("says which columns are missing and how to map them", async () => {
+    const path = await file("other.csv", "day,shop,sku,qty\n2018-01-01,a,b,1\n");
+    const error = await importCsv(database.sql, openCsv(path), { mapping: KAGGLE_STORE_ITEM, city: "main" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect(error.code).toBe("missing_columns");
+    expect(error.message).toMatch(/no column "date" \(for date\), "store" \(for store\), "item" \(for product\), "sales" \(for units\)/);
+    expect(error.message).toMatch(/--columns date=<column>,store=<column>,product=<column>,units=<column>/);
+    expect(() => parseMapping("units")).toThrow(/must be field=column/);
+    expect(() => parseMapping("colour=x")).toThrow(/field one of date, store/);
+  });
+
+  it("from the command line: exit 6 and the lines when rows are bad, 0 when the file is good", async () => {
+    const run = promisify(execFile);
+    const cli = (args: string[]) => run(process.execPath, ["--import", "tsx", "trainer/cli.ts", "import", ...args], {
+      env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: "info" },
+    }).then(() => 0, (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }));
+    const bad = await cli([join(dir, "bad.csv")]);
+    expect(bad).toMatchObject({ code: 6 });
+    expect((bad as { stdout: string }).stdout).toMatch(/line 4: units \\"many\\" is not a number/);
+    expect(await cli([join(dir, "train.csv")])).toBe(0);
+  }, 60_000);
+});

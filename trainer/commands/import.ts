@@ -1,0 +1,51 @@
+import { CODE_PATTERN } from "../../edge/contract/keys.ts";
+import { loadConfig } from "../config.ts";
+import { connect } from "../db/connect.ts";
+import { migrate } from "../db/migrate.ts";
+import { importCsv, ImportRejectedError, openCsv } from "../import/csv-import.ts";
+import { ImportError, parseMapping } from "../import/mapping.ts";
+import type { Logger } from "../log.ts";
+import { EXIT } from "./exit-codes.ts";
+
+export interface ImportFlags {
+  columns?: string;
+  city: string;
+  rejects?: string;
+  delimiter: string;
+  batchSize: number;
+}
+
+export async function importCommand(file: string, flags: ImportFlags, log: Logger): Promise<number> {
+  const config = loadConfig();
+  const { sql } = connect(config.DATABASE_URL, { max: 2 });
+  try {
+    await migrate(sql);
+    const mapping = parseMapping(flags.columns);
+    if (!CODE_PATTERN.test(flags.city)) throw new ImportError("bad_city", `--city ${JSON.stringify(flags.city)} must be a code: lowercase letters, digits, - and _`);
+    const report = await importCsv(sql, openCsv(file), {
+      mapping, city: flags.city, rejectsPath: flags.rejects, delimiter: flags.delimiter, batchSize: flags.batchSize,
+      onBatch: (rows) => log.debug({ rows }, "loaded"),
+    });
+    const { badRows, ...summary } = report;
+    for (const bad of badRows) log.warn(bad, `line ${bad.line} rejected: ${bad.reason}`);
+    log.info(summary, `imported ${report.loaded} rows from ${file} in ${(report.ms / 1000).toFixed(1)} s` +
+      (report.rejected ? `; ${report.rejected} bad rows written to ${flags.rejects}` : ""));
+    return report.rejected > 0 ? EXIT.partial : EXIT.ok;
+  } catch (error) {
+    if (error instanceof ImportRejectedError) {
+      log.error({ code: error.code, rejected: error.report.rejected, badRows: error.report.badRows }, error.message);
+      return EXIT.rejected;
+    }
+    if (error instanceof ImportError) {
+      log.error({ code: error.code }, error.message);
+      return EXIT.failed;
+    }
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      log.error({ code: "file_not_found" }, `no such file: ${file}`);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    await sql.end();
+  }
+}
