@@ -4,6 +4,7 @@
 // so adding a model is adding an entry here.
 import type { DemandClass } from "../select/classify.ts";
 import { croston, crostonRate, flatForecast, sbaRate, tsb, tsbRate } from "./intermittent.ts";
+import { fitPooled } from "./pooled.ts";
 import { fitProphet, type Holiday } from "./prophet.ts";
 import { seasonalNaive } from "./seasonal-naive.ts";
 import type { Forecast, ModelSeries } from "./types.ts";
@@ -84,6 +85,14 @@ export const CANDIDATES: readonly Candidate[] = Object.freeze([
     const p = tsb(u, ALPHA, BETA);
     return p && { rate: tsbRate(p), params: p };
   }),
+  {
+    // Shape pooled across series (sql/006), level and trend from the series. Needs
+    // context.profile: without one (POOLED_MODEL=off) it is left out of the selection.
+    name: "pooled",
+    family: "pooled",
+    classes: ALL,
+    fit: (series, { horizon, level }) => fitPooled(series, { horizon, level }),
+  },
   {
     // The floor: a model that cannot beat last week's sales is not chosen.
     name: "seasonal_naive",
