@@ -16,6 +16,10 @@ export interface Env {
   POINTER_TTL?: string;
   STORE_TIMEOUT_MS?: string;
   MEMORY_CACHE_MB?: string;
+  /** "off" turns the explorer page (/explorer/) off. */
+  EXPLORER?: string;
+  /** The explorer's static assets ([assets] in wrangler.toml). */
+  ASSETS?: Fetcher;
   REQUIRE_API_KEY?: string;
   ADMIN_TOKEN?: string;
   RATE_LIMIT?: string;
@@ -51,6 +55,8 @@ export interface EdgeConfig {
   readonly memoryCacheBytes: number;
   readonly pointerTtlMs: number;
   readonly storeTimeoutMs: number;
+  /** False: /explorer/ answers 404 and / no longer redirects to it. */
+  readonly explorer: boolean;
   /** The production settings (access, limits, caching, prefetch, operations): see production-config.ts. */
   readonly production: ProductionConfig;
 }
@@ -62,6 +68,7 @@ export const DEFAULTS = {
   POINTER_TTL: 5,
   STORE_TIMEOUT_MS: 2000,
   MEMORY_CACHE_MB: 16,
+  EXPLORER: "on",
 } as const;
 
 const ONE_YEAR_SECONDS = 31_536_000;
@@ -104,6 +111,11 @@ function parseConfig(env: Env): EdgeConfig {
     problems.push(`FORECAST_VERSION must be empty (follow the live pointer) or a version id like 20260101T000000Z-ab12, got ${JSON.stringify(pinned.slice(0, 80))}`);
   }
 
+  const explorerSwitch = (text("EXPLORER") || DEFAULTS.EXPLORER).toLowerCase();
+  if (explorerSwitch !== "on" && explorerSwitch !== "off") {
+    problems.push(`EXPLORER must be "on" or "off", got ${JSON.stringify(explorerSwitch.slice(0, 20))}`);
+  }
+
   const cacheSwitch = (text("EDGE_CACHE") || DEFAULTS.EDGE_CACHE).toLowerCase();
   if (cacheSwitch !== "on" && cacheSwitch !== "off") {
     problems.push(`EDGE_CACHE must be "on" or "off", got ${JSON.stringify(cacheSwitch.slice(0, 20))}`);
@@ -139,6 +151,7 @@ function parseConfig(env: Env): EdgeConfig {
     memoryCacheBytes: Math.round(memoryCacheMb * 1024 * 1024),
     pointerTtlMs: pointerTtlSeconds * 1000,
     storeTimeoutMs,
+    explorer: explorerSwitch === "on",
     production,
   });
 }

@@ -21,7 +21,8 @@ const GRID_GZIP_LEVEL = 4;
 
 let separator: Uint8Array | undefined;
 
-export function gridBody(header: GridHeader, fields: string[], values: (string | null)[]): Uint8Array<ArrayBuffer> {
+/** `header` holds the document's fields before `series` (GridHeader for forecasts). */
+export function gridBody(header: GridHeader | Record<string, string | number>, fields: string[], values: (string | null)[]): Uint8Array<ArrayBuffer> {
   // Stored payloads are gzip members, and gunzip reads concatenated members as
   // one stream (RFC 1952 §2.2); a member holding "," between them makes one
   // native call decode the whole series list, separators included.

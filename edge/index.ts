@@ -15,7 +15,9 @@ import { adminRetrainRoute } from "./routes/admin-retrain.ts";
 import { adminVersionsRoute } from "./routes/admin-versions.ts";
 import { forecastRoute } from "./routes/forecast.ts";
 import { gridRoute } from "./routes/grid.ts";
+import { explorerRoute } from "./routes/explorer.ts";
 import { healthRoute } from "./routes/health.ts";
+import { historyRoute } from "./routes/history.ts";
 import { metaRoute } from "./routes/meta.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 
@@ -29,7 +31,7 @@ app.use(requestContext(), cors(), serverTiming());
 
 // Routes that read forecasts need the configuration, the store and a resolved
 // version; registering them per path keeps unknown routes a plain 404.
-for (const path of ["/v1/forecast", "/v1/forecast/:city/:store/:product", "/v1/meta"]) {
+for (const path of ["/v1/forecast", "/v1/forecast/:city/:store/:product", "/v1/meta", "/v1/history", "/v1/history/:city/:store/:product"]) {
   app.use(path, access(), edgeContext(), forecastVersion());
 }
 // Operations: the admin token (ADMIN_TOKEN) guards the admin routes and /metrics.
@@ -40,6 +42,8 @@ app.route("/", forecastRoute);
 app.route("/", gridRoute);
 app.route("/", metaRoute);
 app.route("/", healthRoute);
+app.route("/", historyRoute);
+app.route("/", explorerRoute);
 app.route("/", adminVersionsRoute);
 app.route("/", adminRetrainRoute);
 app.route("/", metricsRoute);

@@ -18,6 +18,10 @@ export interface ForecastStore {
   series(version: string, h: Horizon, field: string): Promise<string | null>;
   /** Many series of one horizon in one round trip, in the order asked. */
   seriesMany(version: string, h: Horizon, fields: string[]): Promise<(string | null)[]>;
+  /** One series' stored history: base64(gzip(JSON SeriesHistory)). */
+  history(version: string, field: string): Promise<string | null>;
+  /** Many series' histories in one round trip, in the order asked. */
+  historyMany(version: string, fields: string[]): Promise<(string | null)[]>;
 }
 
 // One client per isolate and configuration: the client holds no I/O objects,
@@ -90,6 +94,12 @@ function upstashStore(config: EdgeConfig, redis: Redis): ForecastStore {
       if (fields.length === 0) return [];
       // With automaticDeserialization off the client hands back Redis' own reply: an array.
       const values = await call("HMGET grid", () => redis.hmget(k.horizon(version, h), ...fields));
+      return values as unknown as (string | null)[];
+    },
+    history: (version, field) => call("HGET history", () => redis.hget<string>(k.history(version), field)),
+    historyMany: async (version, fields) => {
+      if (fields.length === 0) return [];
+      const values = await call("HMGET history grid", () => redis.hmget(k.history(version), ...fields));
       return values as unknown as (string | null)[];
     },
   };

@@ -38,10 +38,13 @@ export function keys(prefix: string) {
     manifest: (version: string) => `${prefix}:v:${version}:manifest`,
     /** Hash: series field → base64(gzip(JSON SeriesPayload)) for one horizon. */
     horizon: (version: string, h: Horizon) => `${prefix}:v:${version}:h${h}`,
+    /** Hash: series field → base64(gzip(JSON SeriesHistory)): recent actuals and backtest accuracy. */
+    history: (version: string) => `${prefix}:v:${version}:history`,
     /** Every key a version owns, for expiry and persistence. */
     versionKeys: (version: string) => [
       `${prefix}:v:${version}:manifest`,
       ...HORIZONS.map((h) => `${prefix}:v:${version}:h${h}`),
+      `${prefix}:v:${version}:history`,
     ],
   };
 }

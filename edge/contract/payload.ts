@@ -18,6 +18,29 @@ export interface SeriesPayload {
   upper: number[];
 }
 
+/** Backtest accuracy on the holdout; null measures were not defined for the series. */
+export interface BacktestAccuracy {
+  mase: number | null;
+  smape: number | null;
+  wape: number | null;
+  coverage: number | null;
+  holdoutDays: number;
+}
+
+/** One series' recent actuals, published with each version so readers need no database. */
+export interface SeriesHistory {
+  city: string;
+  store: string;
+  product: string;
+  version: string;
+  /** Day of units[0] (YYYY-MM-DD); the last day is the version's origin. */
+  start: string;
+  units: number[];
+  model: string;
+  /** Null when the model was a fallback after a failed fit, or nothing was held out. */
+  backtest: BacktestAccuracy | null;
+}
+
 export interface DimensionEntry {
   code: string;
   name: string;
@@ -33,6 +56,8 @@ export interface Manifest {
   series: number;
   failed: number;
   models: Record<string, number>;
+  /** Days of actuals in the version's history hash; 0 or absent: none published. */
+  historyDays?: number;
   dimensions: {
     cities: DimensionEntry[];
     stores: (DimensionEntry & { city: string })[];

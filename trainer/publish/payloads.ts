@@ -1,8 +1,9 @@
 // Turns one fitted series into its stored payloads, one per horizon, each
-// compressed here once so the Worker can pass the bytes through unchanged.
+// compressed here once so the Worker can pass the bytes through unchanged;
+// and its recent actuals, published beside the forecasts for the explorer.
 import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
-import { roundUnits, type SeriesPayload } from "../../edge/contract/payload.ts";
+import { roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload } from "../../edge/contract/payload.ts";
 
 export interface SeriesForecast {
   city: string;
@@ -42,4 +43,32 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
     return [h, await encodeStored(payload)] as const;
   }));
   return Object.fromEntries(entries) as Record<Horizon, string>;
+}
+
+export interface HistoryInput {
+  city: string;
+  store: string;
+  product: string;
+  model: string;
+  /** Day of units[0], YYYY-MM-DD; units run daily without gaps up to the origin. */
+  start: string;
+  units: number[];
+  backtest: BacktestAccuracy | null;
+}
+
+/** The last `days` actuals of one series with its backtest accuracy, compressed once. */
+export async function encodeHistory(input: HistoryInput, context: { version: string; days: number }): Promise<string> {
+  const skipped = Math.max(0, input.units.length - context.days);
+  const start = new Date(Date.parse(`${input.start}T00:00:00Z`) + skipped * 86_400_000).toISOString().slice(0, 10);
+  const history: SeriesHistory = {
+    city: input.city,
+    store: input.store,
+    product: input.product,
+    version: context.version,
+    start,
+    units: roundUnits(input.units.slice(skipped)),
+    model: input.model,
+    backtest: input.backtest,
+  };
+  return encodeStored(history);
 }

@@ -24,6 +24,8 @@ export class PublishError extends Error {
 interface Pending {
   field: string;
   encoded: Record<Horizon, string>;
+  /** The series' encoded SeriesHistory, when history is published. */
+  history?: string;
 }
 
 export class VersionWriter {
@@ -32,6 +34,7 @@ export class VersionWriter {
   readonly #keys: Keys;
   #pending: Pending[] = [];
   #written = 0;
+  #historyWritten = 0;
   #busyMs = 0;
 
   constructor(redis: Redis, options: VersionWriterOptions) {
@@ -49,8 +52,8 @@ export class VersionWriter {
     return this.#busyMs;
   }
 
-  async add(city: string, store: string, product: string, encoded: Record<Horizon, string>): Promise<void> {
-    this.#pending.push({ field: seriesField(city, store, product), encoded });
+  async add(city: string, store: string, product: string, encoded: Record<Horizon, string>, history?: string): Promise<void> {
+    this.#pending.push({ field: seriesField(city, store, product), encoded, history });
     if (this.#pending.length >= this.#options.chunkSize) await this.flush();
   }
 
@@ -66,8 +69,15 @@ export class VersionWriter {
       pipeline.hset(key, Object.fromEntries(batch.map((p) => [p.field, p.encoded[h]])));
       pipeline.expire(key, staging);
     }
+    const histories = batch.filter((p) => p.history !== undefined);
+    if (histories.length > 0) {
+      const key = this.#keys.history(this.#options.version);
+      pipeline.hset(key, Object.fromEntries(histories.map((p) => [p.field, p.history!])));
+      pipeline.expire(key, staging);
+    }
     await pipeline.exec();
     this.#written += batch.length;
+    this.#historyWritten += histories.length;
     this.#busyMs += performance.now() - started;
   }
 
@@ -84,6 +94,10 @@ export class VersionWriter {
     const short = HORIZONS.filter((_, i) => counts[i] !== this.#written);
     if (short.length) {
       throw new PublishError(`version ${version} is incomplete: horizons ${short.join(", ")} hold ${counts.join("/")} of ${this.#written} series; the live pointer was not moved`);
+    }
+    const histories = this.#historyWritten > 0 ? await this.#redis.hlen(k.history(version)) : 0;
+    if (histories !== this.#historyWritten) {
+      throw new PublishError(`version ${version} is incomplete: its history holds ${histories} of ${this.#historyWritten} series; the live pointer was not moved`);
     }
     const previous = await this.#redis.get<string>(k.live);
     const trainedAt = Date.parse(manifest.trainedAt);

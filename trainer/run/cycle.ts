@@ -11,7 +11,7 @@ import { FitPool } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
-import { encodeHorizons } from "../publish/payloads.ts";
+import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
 import { VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
@@ -122,7 +122,12 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       models[model] = (models[model] ?? 0) + 1;
       const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, ...forecast },
         { version, origin: origin!, level: config.INTERVAL_LEVEL });
-      await writer.add(record.city, record.store, record.product, encoded);
+      // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
+      const history = config.PUBLISHED_HISTORY_DAYS > 0
+        ? await encodeHistory({ city: record.city, store: record.store, product: record.product, model, start: record.start, units: record.units,
+          backtest: result.ok && result.metrics.holdoutDays > 0 ? { ...result.metrics } : null }, { version, days: config.PUBLISHED_HISTORY_DAYS })
+        : undefined;
+      await writer.add(record.city, record.store, record.product, encoded, history);
       await recorder.add({
         runId,
         storeId: record.storeId,
@@ -159,6 +164,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     // The last point where stopping leaves no trace: past it, the commit finishes.
     deps.signal?.throwIfAborted();
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models });
+    manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models }, "published");

@@ -1,0 +1,25 @@
+// The explorer page: static assets built from explorer/ (wrangler.toml
+// [assets], run_worker_first), served through the Worker so that EXPLORER=off
+// turns the page off like any other behaviour. `/` leads to it.
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { readConfig } from "../config.ts";
+import { handleNotFound, NotFoundError } from "../errors.ts";
+
+export const EXPLORER_PATH = "/explorer/";
+
+export const explorerRoute = new Hono<AppEnv>()
+  // The query goes along: the page reads options such as ?poll= from it.
+  .get("/", (c) => (readConfig(c.env).explorer ? c.redirect(`${EXPLORER_PATH}${new URL(c.req.url).search}`, 302) : handleNotFound(c)))
+  .get("/explorer", (c) => (readConfig(c.env).explorer ? c.redirect(EXPLORER_PATH, 301) : handleNotFound(c)))
+  .get("/explorer/*", async (c) => {
+    if (!readConfig(c.env).explorer) {
+      throw new NotFoundError("not_found", "the explorer page is turned off on this Worker (EXPLORER=off); the API under /v1 still answers");
+    }
+    if (!c.env.ASSETS) {
+      throw new NotFoundError("not_found", "this Worker runs without the explorer's static assets: deploy it with wrangler.toml's [assets] section, which builds them");
+    }
+    // A fresh Response: the assets' headers are immutable, and middleware adds Server-Timing.
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(asset.body, asset);
+  });
