@@ -37,6 +37,9 @@ const schema = z.object({
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),
+  // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".
+  POOLED_MODEL: bool.default(true),
+  PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
   DB_POOL_SIZE: int(1, 64).default(4),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -56,6 +56,8 @@ export interface Manifest {
   series: number;
   failed: number;
   models: Record<string, number>;
+  /** Series per model family (prophet, pooled, intermittent, naive, …): how often each family won the selection. */
+  families?: Record<string, number>;
   /** Days of actuals in the version's history hash; 0 or absent: none published. */
   historyDays?: number;
   dimensions: {

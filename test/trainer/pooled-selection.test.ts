@@ -4,26 +4,19 @@
 // and the pooled model must win and forecast the shared shape.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertCatalog } from "../../trainer/ingest/catalog.ts";
-import { loadSales, type SalesInput } from "../../trainer/ingest/sales.ts";
+import { loadSales } from "../../trainer/ingest/sales.ts";
 import { fitSeries } from "../../trainer/models/fit-series.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
 import type { FitOutcome, SeriesInput } from "../../trainer/models/types.ts";
 import { fetchSeries, loadDimensions } from "../../trainer/run/fetch.ts";
 import { loadProfiles } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
-import { poisson, seededRandom } from "../../trainer/seed/random.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
+import { DAY, SHARED_WEEK, sharedShapeGrid, weekdayOf } from "./pooled-grid.ts";
 
-const DAY = 86_400_000;
 const LAST = Date.UTC(2024, 8, 29); // 2024-09-29, a Sunday
 const DAYS = 730;
-const WEEK = [0.5, 0.7, 0.8, 0.9, 1.2, 1.9, 1.0]; // Monday first
-const MONTH = (m: number) => 1 + 0.35 * Math.cos((2 * Math.PI * (m - 6)) / 12); // summer peak
-const STORES = ["s1", "s2", "s3"];
-const PRODUCTS = ["p1", "p2"];
-const LEVEL = 3;
-const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
-const weekday = (t: number) => (new Date(t).getUTCDay() + 6) % 7;
+const GRID = { stores: 3, products: 2, days: DAYS, last: LAST, level: 3, seed: 7 };
 
 let database: TestDatabase;
 const inputs: SeriesInput[] = [];
@@ -31,23 +24,8 @@ let results: FitOutcome[] = [];
 
 beforeAll(async () => {
   database = await isolatedDatabase();
-  const ids = await upsertCatalog(database.sql, {
-    cities: [{ code: "c1", name: "City" }],
-    stores: STORES.map((code) => ({ code, name: code, city: "c1" })),
-    products: PRODUCTS.map((code) => ({ code, name: code })),
-  });
-  const random = seededRandom(7);
-  const rows: SalesInput[] = [];
-  for (const store of STORES) {
-    for (const product of PRODUCTS) {
-      for (let i = DAYS - 1; i >= 0; i--) {
-        const t = LAST - i * DAY;
-        const units = poisson(random, LEVEL * WEEK[weekday(t)] * MONTH(new Date(t).getUTCMonth()));
-        if (units > 0) rows.push({ store, product, day: iso(t), units, promo: false });
-      }
-    }
-  }
-  await loadSales(database.sql, ids, rows);
+  const { catalog, sales } = sharedShapeGrid(GRID);
+  await loadSales(database.sql, await upsertCatalog(database.sql, catalog), sales);
   await refreshFeatures(database.sql, 365, { profileDays: DAYS });
   const profiles = await loadProfiles(database.sql);
   for await (const record of fetchSeries(database.sql, await loadDimensions(database.sql))) {
@@ -71,7 +49,7 @@ afterAll(async () => database?.close());
 
 describe("pooled candidate in the selection", () => {
   it("is backtested beside Prophet and wins on series too noisy to learn their own shape", () => {
-    expect(results).toHaveLength(STORES.length * PRODUCTS.length);
+    expect(results).toHaveLength(GRID.stores * GRID.products);
     for (const result of results) {
       const tried = result.scores.map((s) => s.model);
       expect(tried).toContain("pooled");
@@ -82,12 +60,12 @@ describe("pooled candidate in the selection", () => {
   });
 
   it("forecasts the shared weekly shape", () => {
-    const shape = WEEK.map((w) => w / (WEEK.reduce((a, b) => a + b, 0) / 7));
+    const shape = SHARED_WEEK.map((w) => w / (SHARED_WEEK.reduce((a, b) => a + b, 0) / 7));
     const firstDay = LAST + DAY; // forecasts start the day after the last sale
     // Four weeks of forecasts summed over the grid, per weekday, relative to their mean.
     const byWeekday = new Array(7).fill(0);
     for (const result of results.filter((r) => r.model === "pooled")) {
-      result.forecast.point.forEach((p, h) => (byWeekday[weekday(firstDay + h * DAY)] += p));
+      result.forecast.point.forEach((p, h) => (byWeekday[weekdayOf(firstDay + h * DAY)] += p));
     }
     const average = byWeekday.reduce((a, b) => a + b, 0) / 7;
     byWeekday.forEach((v, d) => expect(Math.abs(v / average - shape[d])).toBeLessThan(0.08));

@@ -9,12 +9,14 @@ import type { TrainerConfig } from "../config.ts";
 import type { Database, Sql } from "../db/connect.ts";
 import { FitPool } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
+import { findCandidate } from "../models/candidates.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
 import { VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
+import { attachProfiles, loadProfiles } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
 
 export interface CycleDeps {
@@ -48,6 +50,8 @@ export interface CycleSummary {
   series: number;
   failed: number;
   models: Record<string, number>;
+  /** Series per model family (prophet, pooled, intermittent, naive, …): how often each family won. */
+  families: Record<string, number>;
   stageMs: Record<string, number>;
 }
 
@@ -78,7 +82,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
   let failed = 0;
   try {
     let t = performance.now();
-    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS);
+    // With the pooled model on, the seasonal profiles refresh in the same transaction, over their own window.
+    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {});
     stage("refresh", performance.now() - t);
     if (!refreshed.origin || refreshed.series === 0) {
       throw new NoDataError("no sales in the feature window: load data first (`npm run trainer -- seed` for the demo grid)");
@@ -87,6 +92,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     total = refreshed.series;
 
     const dims = await loadDimensions(sql);
+    // One query for every series' shape; without profiles the pooled candidate is left out of the selection.
+    const profiles = config.POOLED_MODEL ? await loadProfiles(sql) : null;
     const writer = new VersionWriter(redis, {
       prefix: config.KEY_PREFIX,
       version,
@@ -95,6 +102,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     });
     const recorder = new ResultRecorder(db);
     const models: Record<string, number> = {};
+    const families: Record<string, number> = {};
     const inFlight = new Map<string, SeriesRecord>();
     let fetchMs = 0;
     let done = 0;
@@ -120,6 +128,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         log.warn({ runId, series: `${record.city}/${record.store}/${record.product}`, code: result.error.code, error: result.error.message }, "fit failed; publishing seasonal naive");
       }
       models[model] = (models[model] ?? 0) + 1;
+      const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
+      families[family] = (families[family] ?? 0) + 1;
       const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, ...forecast },
         { version, origin: origin!, level: config.INTERVAL_LEVEL });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
@@ -147,7 +157,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const fit: FitOptions = { horizon: Math.max(...HORIZONS), level: config.INTERVAL_LEVEL, holdoutDays: config.HOLDOUT_DAYS };
     const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit });
     try {
-      await pool.fitAll(inputs(), onResult);
+      await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
     } finally {
       await pool.close();
     }
@@ -163,15 +173,15 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     await writer.flush();
     // The last point where stopping leaves no trace: past it, the commit finishes.
     deps.signal?.throwIfAborted();
-    const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models });
+    const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models, families });
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);
-    log.info({ runId, version, previous, series: total, failed, models }, "published");
+    log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 
     stageMs.total = round(performance.now() - cycleStart);
     await finishRun(db, runId, { status: "published", origin, seriesTotal: total, seriesFailed: failed, stageMs });
-    return { runId, version, previous, origin, series: total, failed, models, stageMs };
+    return { runId, version, previous, origin, series: total, failed, models, families, stageMs };
   } catch (error) {
     stageMs.total = round(performance.now() - cycleStart);
     const abandoned = deps.signal?.aborted === true;
@@ -186,7 +196,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
 }
 
 function buildManifest(dims: Dimensions, run: {
-  version: string; runId: number; origin: string; level: number; series: number; failed: number; models: Record<string, number>;
+  version: string; runId: number; origin: string; level: number; series: number; failed: number; models: Record<string, number>; families: Record<string, number>;
 }): Manifest {
   return {
     version: run.version,
@@ -198,6 +208,7 @@ function buildManifest(dims: Dimensions, run: {
     series: run.series,
     failed: run.failed,
     models: run.models,
+    families: run.families,
     dimensions: {
       cities: dims.cities.map(({ code, name }) => ({ code, name })),
       stores: dims.stores.map(({ code, name, city }) => ({ code, name, city })),

@@ -4,6 +4,7 @@
 // differs from all stores.
 import type { Sql } from "../db/connect.ts";
 import type { SeasonalProfile } from "../models/pooled.ts";
+import type { SeriesInput } from "../models/types.ts";
 
 export type ProfileLevel = "global" | "product" | "store";
 
@@ -65,4 +66,21 @@ export async function loadProfiles(sql: Sql): Promise<SeasonalProfiles> {
   const rows = await sql<ProfileRow[]>`
     select level, member_id, day_of_week, month_of_year, annual_growth from seasonal_profiles`;
   return new SeasonalProfiles(rows);
+}
+
+/**
+ * Adds each series' profile as `context.profile` on its way to the fit
+ * threads (plain numbers, cloned with the series). `profiles` null passes the
+ * inputs through unchanged, which leaves the pooled candidate out.
+ */
+export async function* attachProfiles(
+  inputs: AsyncIterable<SeriesInput>,
+  profiles: SeasonalProfiles | null,
+  seriesOf: (id: string) => { storeId: number; productId: number } | undefined,
+): AsyncGenerator<SeriesInput> {
+  for await (const input of inputs) {
+    const series = profiles ? seriesOf(input.id) : undefined;
+    const profile = series && profiles?.forSeries(series.storeId, series.productId);
+    yield profile ? { ...input, context: { ...input.context, profile } } : input;
+  }
 }
