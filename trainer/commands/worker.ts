@@ -9,6 +9,7 @@ import { EXIT } from "./exit-codes.ts";
 
 export async function workerCommand(flags: { threads?: number }, log: Logger): Promise<number> {
   const config = loadConfig();
+  // Results are written one job at a time per connection; two let both of a worker's jobs write at once.
   const { sql } = connect(config.DATABASE_URL, { max: 2 });
   const stop = nextStopSignal();
   try {

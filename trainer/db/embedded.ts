@@ -11,7 +11,9 @@ export interface EmbeddedPostgres {
 
 export async function startEmbeddedPostgres(options: { port?: number; dataDir?: string } = {}): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(options.dataDir);
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: 8 });
+  // Connections queue onto one session, so many are cheap; a coordinator and
+  // its workers (pg-boss pools plus their own) hold a dozen between them.
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: 32 });
   await server.start();
   const conn = server.getServerConn();
   return {

@@ -17,7 +17,7 @@ export async function startBoss(config: TrainerConfig, log: Logger, options: { s
   const boss = new PgBoss({
     connectionString: config.DATABASE_URL,
     schema: config.PGBOSS_SCHEMA,
-    max: 3,
+    max: 2,
     supervise: options.supervise ?? true,
     // Heartbeats are what bring back a crashed worker's job, so look for lapsed ones often.
     superviseIntervalSeconds: Math.max(1, Math.floor(config.FIT_JOB_HEARTBEAT_SECONDS / 2)),

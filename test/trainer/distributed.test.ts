@@ -1,0 +1,132 @@
+// `trainer run --distributed`: a coordinator (here, in the test process) and
+// two `trainer worker` processes share one Postgres through pg-boss. The
+// published version must equal a single-host run on the same data: the same
+// models and point forecasts (Prophet's point forecast is deterministic for a
+// cold start; its interval draws are not seedable, so intervals are only
+// checked to bracket the points).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeStored } from "../../edge/contract/codec.ts";
+import { keys, seriesField } from "../../edge/contract/keys.ts";
+import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
+import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
+import { DistributedFitter } from "../../trainer/distributed/coordinator.ts";
+import type { PgBoss } from "pg-boss";
+import { startBoss } from "../../trainer/distributed/queue.ts";
+import { createLogger } from "../../trainer/log.ts";
+import { Alerter } from "../../trainer/ops/alerts.ts";
+import { runGuardedCycle } from "../../trainer/schedule/guarded-cycle.ts";
+import { seedDemo } from "../../trainer/seed/load.ts";
+import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
+import { isolatedStore, type TestStore } from "../support/store.ts";
+
+const END = "2025-05-31";
+const GRID = { cities: 1, stores: 1, products: 5, days: 90, end: END, seed: 5 };
+const log = createLogger("silent");
+const bossSchema = `boss_${randomBytes(4).toString("hex")}`;
+let distributed: { database: TestDatabase; store: TestStore; config: TrainerConfig };
+let single: { database: TestDatabase; store: TestStore; config: TrainerConfig };
+const workers: { child: ChildProcess; output: string; exit: Promise<number | null> }[] = [];
+
+function configFor(database: TestDatabase, store: TestStore): TrainerConfig {
+  return loadConfig({
+    DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
+    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema,
+  }, { needsStore: true });
+}
+
+async function setup() {
+  const [database, store] = await Promise.all([isolatedDatabase(), isolatedStore()]);
+  await seedDemo(database.sql, GRID);
+  return { database, store, config: configFor(database, store) };
+}
+
+function startWorker(url: string): void {
+  const child = spawn(process.execPath, ["--import", "tsx", "trainer/cli.ts", "worker", "--threads", "1"], {
+    env: { ...process.env, DATABASE_URL: url, PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const worker = { child, output: "", exit: new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))) };
+  child.stdout!.on("data", (c) => (worker.output += c));
+  child.stderr!.on("data", (c) => (worker.output += c));
+  workers.push(worker);
+}
+
+let boss: PgBoss;
+
+beforeAll(async () => {
+  [distributed, single] = await Promise.all([setup(), setup()]);
+  // The coordinator installs the queue schema; the workers then find it.
+  boss = await startBoss(distributed.config, log);
+  startWorker(distributed.database.url);
+  startWorker(distributed.database.url);
+}, 120_000);
+
+afterAll(async () => {
+  await boss?.stop({ graceful: false });
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
+  await Promise.all(workers.map((w) => w.exit));
+  if (process.env.DATABASE_URL) await distributed?.database.sql.unsafe(`drop schema if exists ${bossSchema} cascade`);
+  await Promise.all([distributed?.database.close(), distributed?.store.close(), single?.database.close(), single?.store.close()]);
+});
+
+async function publishedSeries(store: TestStore): Promise<{ manifest: Manifest; series: Map<string, SeriesPayload> }> {
+  const k = keys(store.prefix);
+  const version = (await store.redis.get<string>(k.live))!;
+  const manifest = JSON.parse((await store.redis.get<string>(k.manifest(version)))!) as Manifest;
+  const series = new Map<string, SeriesPayload>();
+  for (const s of manifest.dimensions.stores) {
+    for (const p of manifest.dimensions.products) {
+      const field = seriesField(s.city, s.code, p.code);
+      const stored = await store.redis.hget<string>(k.horizon(version, 60), field);
+      if (stored !== null) series.set(field, await decodeStored<SeriesPayload>(stored));
+    }
+  }
+  return { manifest, series };
+}
+
+describe("distributed fitting on pg-boss", () => {
+  it("a coordinator and two workers publish what a single host publishes", async () => {
+    await expect.poll(() => workers.map((w) => (/worker ready/.test(w.output) ? "ready" : w.output)), { timeout: 60_000, interval: 100 })
+      .toEqual(["ready", "ready"]);
+    const { database, store, config } = distributed;
+    const result = await runGuardedCycle(config, {
+      sql: database.sql, db: database.db, redis: store.redis, log, alerter: new Alerter({ log }),
+      createFitter: (fit, runId) => new DistributedFitter({ boss, sql: database.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, pollMs: 100 }),
+    }, { trigger: "manual" });
+    expect(result.outcome, result.outcome === "failed" ? String(result.error) : "").toBe("published");
+    const reference = await runGuardedCycle(single.config, {
+      sql: single.database.sql, db: single.database.db, redis: single.store.redis, log, alerter: new Alerter({ log }),
+    }, { trigger: "manual" });
+    expect(reference.outcome).toBe("published");
+
+    // Every job was fitted by a worker process: 5 series in jobs of 2.
+    const jobs = workers.flatMap((w) => [...w.output.matchAll(/"series":(\d+),"failed":0.*"msg":"fit job done"/g)].map((m) => Number(m[1])));
+    expect(jobs.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(jobs).toHaveLength(3);
+    // The coordinator took every result: none are left behind.
+    expect(await database.sql`select 1 from fit_job_result`).toHaveLength(0);
+
+    const a = await publishedSeries(store);
+    const b = await publishedSeries(single.store);
+    expect(a.manifest).toMatchObject({ series: 5, failed: 0, models: b.manifest.models, origin: END });
+    expect(a.series.size).toBe(5);
+    expect([...a.series.keys()].sort()).toEqual([...b.series.keys()].sort());
+    for (const [field, payload] of a.series) {
+      const other = b.series.get(field)!;
+      expect(payload.model, field).toBe(other.model);
+      payload.point.forEach((p, i) => {
+        expect(Math.abs(p - other.point[i]), `${field} day ${i + 1}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(p)) + 0.001);
+        expect(payload.lower[i]).toBeLessThanOrEqual(p);
+        expect(payload.upper[i]).toBeGreaterThanOrEqual(p);
+      });
+    }
+  }, 180_000);
+
+  it("workers finish their jobs in hand and exit 0 on SIGTERM", async () => {
+    for (const w of workers) w.child.kill("SIGTERM");
+    expect(await Promise.all(workers.map((w) => w.exit))).toEqual([0, 0]);
+    for (const w of workers) expect(w.output).toMatch(/SIGTERM: finishing the jobs in hand, then stopping/);
+  }, 60_000);
+});
