@@ -40,10 +40,23 @@ export function keys(prefix: string) {
     horizon: (version: string, h: Horizon) => `${prefix}:v:${version}:h${h}`,
     /** Hash: series field → base64(gzip(JSON SeriesHistory)): recent actuals and backtest accuracy. */
     history: (version: string) => `${prefix}:v:${version}:history`,
+    /**
+     * Hash, like `horizon`: Prophet's forecast for the series whose selected
+     * model was not Prophet (the others are the same in both). The Worker's
+     * PROPHET_ONLY rollback reads it first.
+     */
+    prophetHorizon: (version: string, h: Horizon) => `${prefix}:v:${version}:prophet:h${h}`,
+    /** Hash, like `horizon`: the accurate variant, written after the version goes live. */
+    accurateHorizon: (version: string, h: Horizon) => `${prefix}:v:${version}:accurate:h${h}`,
+    /** String: JSON {series, finishedAt}, set once the accurate variant holds every series. */
+    accurateReady: (version: string) => `${prefix}:v:${version}:accurate:ready`,
     /** Every key a version owns, for expiry and persistence. */
     versionKeys: (version: string) => [
       `${prefix}:v:${version}:manifest`,
       ...HORIZONS.map((h) => `${prefix}:v:${version}:h${h}`),
+      ...HORIZONS.map((h) => `${prefix}:v:${version}:prophet:h${h}`),
+      ...HORIZONS.map((h) => `${prefix}:v:${version}:accurate:h${h}`),
+      `${prefix}:v:${version}:accurate:ready`,
       `${prefix}:v:${version}:history`,
     ],
   };

@@ -10,7 +10,10 @@ export interface SeriesPayload {
   /** Last observed day (YYYY-MM-DD); point[0] forecasts the day after it. */
   origin: string;
   h: Horizon;
+  /** The selected model: "prophet", "sba", "seasonal_naive", "ensemble:a+b", … */
   model: string;
+  /** The model's mean MASE on the backtest folds; null when it could not be measured. Absent before model selection. */
+  mase?: number | null;
   /** Nominal coverage of [lower, upper], e.g. 0.8. */
   level: number;
   point: number[];
@@ -56,6 +59,8 @@ export interface Manifest {
   series: number;
   failed: number;
   models: Record<string, number>;
+  /** The run's backtest accuracy over the series that could be scored (absent before model selection). */
+  accuracy?: RunAccuracy;
   /** Series per model family (prophet, pooled, intermittent, naive, …): how often each family won the selection. */
   families?: Record<string, number>;
   /** Days of actuals in the version's history hash; 0 or absent: none published. */
@@ -70,4 +75,28 @@ export interface Manifest {
 /** Forecasts are demand in units: three decimals is finer than any shelf. */
 export function roundUnits(values: ArrayLike<number>): number[] {
   return Array.from(values, (v) => Math.round(v * 1000) / 1000);
+}
+
+/** Aggregate backtest accuracy of one run, as the manifest and the run table carry it. */
+export interface RunAccuracy {
+  /** Series with a backtest score. */
+  scored: number;
+  /** Mean and median MASE of the selected models; below 1 beats last week's sales. */
+  mase: number | null;
+  medianMase: number | null;
+  smape: number | null;
+  wape: number | null;
+  /** Mean share of held-out days inside the interval; compare with `level`. */
+  coverage: number | null;
+  /** Series per demand class (smooth, erratic, intermittent, lumpy, none). */
+  demandClasses: Record<string, number>;
+  /** Series whose selected model differs from Prophet: their Prophet forecast is published beside it. */
+  prophetAlternatives: number;
+  /** Series refitted, and series whose unchanged data reused the last fit. */
+  fitted: number;
+  skipped: number;
+  /** Series whose backtest MASE is above the run's threshold, worst first (at most 50 listed). */
+  outlierThreshold: number;
+  outlierCount: number;
+  outliers: { series: string; model: string; mase: number }[];
 }

@@ -76,7 +76,8 @@ describe("seed → train → publish → Worker", () => {
     const k = keys(store.prefix);
     const child = spawn(process.execPath, ["--import", "tsx", "trainer/cli.ts", "run"], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PUBLISH_CHUNK: "1", FIT_THREADS: "1", LOG_LEVEL: "silent" },
+      // MODEL_MAX_AGE_HOURS=0: refit the unchanged grid, so the publish is slow enough to be caught half way.
+      env: { ...process.env, ...env, PUBLISH_CHUNK: "1", FIT_THREADS: "1", LOG_LEVEL: "silent", MODEL_MAX_AGE_HOURS: "0" },
       stdio: "ignore",
     });
     // Wait until the new version has started to land in the store, then kill -9.

@@ -10,6 +10,8 @@ export interface SeriesForecast {
   store: string;
   product: string;
   model: string;
+  /** Backtest MASE of `model`, carried in the payload when given. */
+  mase?: number | null;
   point: number[];
   lower: number[];
   upper: number[];
@@ -35,6 +37,7 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
       origin: context.origin,
       h,
       model: forecast.model,
+      ...(forecast.mase !== undefined ? { mase: forecast.mase === null ? null : Math.round(forecast.mase * 1000) / 1000 } : {}),
       level: context.level,
       point: roundUnits(forecast.point.slice(0, h)),
       lower: roundUnits(forecast.lower.slice(0, h)),

@@ -4,7 +4,7 @@
 // becomes visible to readers only in the final commit.
 import type { Redis } from "@upstash/redis";
 import { HORIZONS, newVersionId } from "../../edge/contract/keys.ts";
-import type { Manifest } from "../../edge/contract/payload.ts";
+import type { Manifest, RunAccuracy } from "../../edge/contract/payload.ts";
 import type { TrainerConfig } from "../config.ts";
 import type { Database, Sql } from "../db/connect.ts";
 import { FitPool } from "../fit/pool.ts";
@@ -15,6 +15,7 @@ import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
 import { VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
+import { ForecastQuality } from "./forecast-quality.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
 import { attachProfiles, loadProfiles } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
@@ -53,6 +54,8 @@ export interface CycleSummary {
   /** Series per model family (prophet, pooled, intermittent, naive, …): how often each family won. */
   families: Record<string, number>;
   stageMs: Record<string, number>;
+  /** Backtest accuracy, model split and outliers of the fast variant. */
+  accuracy?: RunAccuracy;
 }
 
 export class NoDataError extends Error {
@@ -101,6 +104,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       retentionSeconds: config.RETENTION_DAYS * 86_400,
     });
     const recorder = new ResultRecorder(db);
+    const quality = await ForecastQuality.start(config, { sql, redis, version });
     const models: Record<string, number> = {};
     const families: Record<string, number> = {};
     const inFlight = new Map<string, SeriesRecord>();
@@ -108,10 +112,13 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     let done = 0;
 
     async function* inputs(): AsyncGenerator<SeriesInput> {
-      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms) })) {
+      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms), previous: true })) {
         const id = `${record.storeId}:${record.productId}`;
         inFlight.set(id, record);
-        yield { id, start: record.start, units: record.units, promo: record.promo };
+        // Unchanged data and a young model: republish the last fit instead of fitting again.
+        const reused = quality.reuse(id, record);
+        if (reused) await onResult(reused);
+        else yield quality.input(id, record);
       }
     }
 
@@ -130,7 +137,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       models[model] = (models[model] ?? 0) + 1;
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
-      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, ...forecast },
+      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast },
         { version, origin: origin!, level: config.INTERVAL_LEVEL });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
@@ -138,6 +145,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
           backtest: result.ok && result.metrics.holdoutDays > 0 ? { ...result.metrics } : null }, { version, days: config.PUBLISHED_HISTORY_DAYS })
         : undefined;
       await writer.add(record.city, record.store, record.product, encoded, history);
+      const chosen = await quality.add(record, result, origin!);
       await recorder.add({
         runId,
         storeId: record.storeId,
@@ -149,12 +157,13 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         fitMs: Math.round(result.fitMs),
         errorCode: result.ok ? null : result.error.code,
         error: result.ok ? null : result.error.message,
+        ...chosen,
       });
       deps.onProgress?.(++done, total);
     };
 
     t = performance.now();
-    const fit: FitOptions = { horizon: Math.max(...HORIZONS), level: config.INTERVAL_LEVEL, holdoutDays: config.HOLDOUT_DAYS };
+    const fit: FitOptions = quality.fit;
     const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit });
     try {
       await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
@@ -163,7 +172,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     }
     // The fit stage is the pool's wall time less what the same loop spent
     // waiting on Postgres and Redis, which are reported as their own stages.
-    const fitMs = performance.now() - t - fetchMs - recorder.busyMs - writer.busyMs;
+    const fitMs = performance.now() - t - fetchMs - recorder.busyMs - writer.busyMs - quality.busyMs;
     stage("fetch", fetchMs);
     stage("fit", fitMs);
 
@@ -171,17 +180,24 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     stage("record", recorder.busyMs);
 
     await writer.flush();
+    await quality.flush();
     // The last point where stopping leaves no trace: past it, the commit finishes.
     deps.signal?.throwIfAborted();
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models, families });
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
+    manifest.accuracy = quality.accuracy();
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 
     stageMs.total = round(performance.now() - cycleStart);
     await finishRun(db, runId, { status: "published", origin, seriesTotal: total, seriesFailed: failed, stageMs });
-    return { runId, version, previous, origin, series: total, failed, models, families, stageMs };
+    await quality.record(db, runId);
+    // The accurate variant is fitted after the version is live; readers get fast until it is ready.
+    t = performance.now();
+    const accurate = await quality.accurate({ sql, db, log, dims, runId, origin, previous, signal: deps.signal });
+    if (accurate) stage("accurate", performance.now() - t);
+    return { runId, version, previous, origin, series: total, failed, models, families, stageMs, accuracy: manifest.accuracy };
   } catch (error) {
     stageMs.total = round(performance.now() - cycleStart);
     const abandoned = deps.signal?.aborted === true;

@@ -16,6 +16,26 @@ export interface SeriesRecord {
   promo: number[];
   /** sha-256 of start, units and promo: equal hashes mean nothing changed. */
   dataHash: string;
+  /** The series' latest result from a published run, when asked for and there is one. */
+  previous?: PreviousResult | null;
+}
+
+/** What the next run needs of the last one: warm-start params and, to skip an unchanged series, its output. */
+export interface PreviousResult {
+  runId: number;
+  model: string;
+  params: unknown;
+  metrics: Record<string, number | null>;
+  dataHash: string;
+  settingsHash: string | null;
+  fittedAt: Date | null;
+  demandClass: string | null;
+  scores: unknown;
+  runnerUp: string | null;
+  forecast: { point: number[]; lower: number[]; upper: number[] } | null;
+  prophetForecast: { point: number[]; lower: number[]; upper: number[] } | null;
+  prophetModel: string | null;
+  errorCode: string | null;
 }
 
 export interface Dimensions {
@@ -41,17 +61,29 @@ export function hashSeries(start: string, units: number[], promo: number[]): str
 export async function* fetchSeries(
   sql: Sql,
   dims: Dimensions,
-  options: { batchSize?: number; onWait?: (ms: number) => void } = {},
+  options: { batchSize?: number; onWait?: (ms: number) => void; previous?: boolean } = {},
 ): AsyncGenerator<SeriesRecord> {
   const stores = new Map(dims.stores.map((s) => [s.id, s]));
   const products = new Map(dims.products.map((p) => [p.id, p]));
-  const cursor = sql<{ store_id: number; product_id: number; start: string; units: number[]; promo: number[] }[]>`
-    select store_id, product_id, min(day)::text as start,
-           array_agg(units order by day) as units,
-           array_agg(promo::int order by day) as promo
-    from series_features
-    group by store_id, product_id
-    order by store_id, product_id`.cursor(options.batchSize ?? 64);
+  // The latest published result rides along in the same query (an index
+  // lookup per series), so warm starts cost no query per series.
+  const previous = options.previous
+    ? sql`left join lateral (
+        select r.run_id, r.model, r.params, r.metrics, r.data_hash, r.settings_hash, r.fitted_at, r.demand_class,
+               r.scores, r.runner_up, r.forecast, r.prophet_forecast, r.prophet_model, r.error_code
+        from series_result r join training_run t on t.id = r.run_id and t.status = 'published'
+        where r.store_id = f.store_id and r.product_id = f.product_id
+        order by r.run_id desc limit 1) p on true`
+    : sql``;
+  const cursor = sql<({ store_id: number; product_id: number; start: string; units: number[]; promo: number[] } & Record<string, unknown>)[]>`
+    select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}
+    from (select store_id, product_id, min(day)::text as start,
+                 array_agg(units order by day) as units,
+                 array_agg(promo::int order by day) as promo
+          from series_features
+          group by store_id, product_id) f
+    ${previous}
+    order by f.store_id, f.product_id`.cursor(options.batchSize ?? 64);
   let waitStart = performance.now();
   for await (const rows of cursor) {
     options.onWait?.(performance.now() - waitStart);
@@ -68,8 +100,30 @@ export async function* fetchSeries(
         units,
         promo: row.promo,
         dataHash: hashSeries(row.start, units, row.promo),
+        ...(options.previous ? { previous: previousResult(row.previous) } : {}),
       };
     }
     waitStart = performance.now();
   }
+}
+
+function previousResult(row: unknown): PreviousResult | null {
+  if (row === null || typeof row !== "object") return null;
+  const r = row as Record<string, never>;
+  return {
+    runId: Number(r.run_id),
+    model: r.model,
+    params: r.params,
+    metrics: r.metrics ?? {},
+    dataHash: r.data_hash,
+    settingsHash: r.settings_hash,
+    fittedAt: r.fitted_at ? new Date(r.fitted_at) : null,
+    demandClass: r.demand_class,
+    scores: r.scores,
+    runnerUp: r.runner_up,
+    forecast: r.forecast,
+    prophetForecast: r.prophet_forecast,
+    prophetModel: r.prophet_model,
+    errorCode: r.error_code,
+  };
 }

@@ -1,0 +1,56 @@
+// Writes one variant of a version's forecasts (Prophet's rollback output, or
+// the accurate variant) into its own horizon hashes, in bounded pipelined
+// chunks. The version's main writer owns the pointer; these hashes are read
+// only by a Worker that asks for the variant.
+import type { Redis } from "@upstash/redis";
+import { HORIZONS, seriesField, type Horizon } from "../../edge/contract/keys.ts";
+
+export interface VariantWriterOptions {
+  /** The hash for one horizon of this variant. */
+  key: (h: Horizon) => string;
+  chunkSize: number;
+  /** Set: keys expire after this many seconds unless the version's commit persists them. */
+  ttlSeconds?: number;
+}
+
+export class VariantWriter {
+  readonly #redis: Redis;
+  readonly #options: VariantWriterOptions;
+  #pending: [string, Record<Horizon, string>][] = [];
+  #written = 0;
+  #busyMs = 0;
+
+  constructor(redis: Redis, options: VariantWriterOptions) {
+    this.#redis = redis;
+    this.#options = options;
+  }
+
+  get written(): number {
+    return this.#written;
+  }
+
+  get busyMs(): number {
+    return this.#busyMs;
+  }
+
+  async add(city: string, store: string, product: string, encoded: Record<Horizon, string>): Promise<void> {
+    this.#pending.push([seriesField(city, store, product), encoded]);
+    if (this.#pending.length >= this.#options.chunkSize) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    const started = performance.now();
+    const pipeline = this.#redis.pipeline();
+    for (const h of HORIZONS) {
+      const key = this.#options.key(h);
+      pipeline.hset(key, Object.fromEntries(batch.map(([field, encoded]) => [field, encoded[h]])));
+      if (this.#options.ttlSeconds !== undefined) pipeline.expire(key, this.#options.ttlSeconds);
+    }
+    await pipeline.exec();
+    this.#written += batch.length;
+    this.#busyMs += performance.now() - started;
+  }
+}
