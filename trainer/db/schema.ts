@@ -47,12 +47,6 @@ export const holiday = pgTable("holiday", {
   day: date("day").notNull(),
 }, (t) => [primaryKey({ columns: [t.calendar, t.name, t.day] })]);
 
-export const holiday = pgTable("holiday", {
-  calendar: text("calendar").notNull(),
-  name: text("name").notNull(),
-  day: date("day").notNull(),
-}, (t) => [primaryKey({ columns: [t.calendar, t.name, t.day] })]);
-
 export const seriesFeatures = pgMaterializedView("series_features", {
   cityId: integer("city_id").notNull(),
   storeId: integer("store_id").notNull(),
@@ -88,7 +82,6 @@ export const trainingRun = pgTable("training_run", {
   stageMs: jsonb("stage_ms").$type<Record<string, number>>().notNull().default({}),
   error: text("error"),
   accuracy: jsonb("accuracy").$type<Record<string, unknown>>(),
-  accuracy: jsonb("accuracy").$type<Record<string, unknown>>(),
 });
 
 export const seriesResult = pgTable("series_result", {
@@ -101,16 +94,6 @@ export const seriesResult = pgTable("series_result", {
   dataHash: text("data_hash").notNull(),
   fitMs: integer("fit_ms"),
   errorCode: text("error_code"),
-  demandClass: text("demand_class"),
-  scores: jsonb("scores").$type<{ model: string; mase: number | null; folds: (number | null)[] }[]>(),
-  runnerUp: text("runner_up"),
-  forecast: jsonb("forecast").$type<{ point: number[]; lower: number[]; upper: number[] }>(),
-  prophetForecast: jsonb("prophet_forecast").$type<{ point: number[]; lower: number[]; upper: number[] }>(),
-  prophetModel: text("prophet_model"),
-  settingsHash: text("settings_hash"),
-  fittedAt: timestamp("fitted_at", { withTimezone: true }),
-  skipped: boolean("skipped").notNull().default(false),
-  outlier: boolean("outlier").notNull().default(false),
   error: text("error"),
   demandClass: text("demand_class"),
   scores: jsonb("scores").$type<{ model: string; mase: number | null; folds: (number | null)[] }[]>(),
