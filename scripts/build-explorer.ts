@@ -2,27 +2,39 @@
 // (dist/assets/explorer/): one minified script with uPlot bundled in, one
 // stylesheet, and the HTML. Runs as wrangler's [build] command, so every
 // `wrangler dev`, `wrangler deploy` and the test bundle get a fresh copy.
-import { copyFile, mkdir, rm } from "node:fs/promises";
+// Files are replaced atomically and only when they change: a `wrangler dev`
+// already serving the directory (a demo, a parallel test) never sees it empty.
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const EXPLORER_ASSETS = `${ROOT}dist/assets/explorer`;
+export const EXPLORER_ASSETS = join(ROOT, "dist/assets/explorer");
+
+async function replaceIfChanged(path: string, contents: Uint8Array): Promise<void> {
+  const current = await readFile(path).catch(() => null);
+  if (current && Buffer.compare(current, contents) === 0) return;
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, contents);
+  await rename(temporary, path);
+}
 
 export async function buildExplorer(outdir = EXPLORER_ASSETS): Promise<void> {
-  await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  await build({
-    entryPoints: { app: `${ROOT}explorer/src/main.ts` },
+  const result = await build({
+    entryPoints: { app: join(ROOT, "explorer/src/main.ts") },
     bundle: true,
     minify: true,
     format: "esm",
     target: "es2022",
     outdir,
+    write: false,
     logLevel: "warning",
     legalComments: "none",
   });
-  await copyFile(`${ROOT}explorer/index.html`, `${outdir}/index.html`);
+  for (const file of result.outputFiles) await replaceIfChanged(join(outdir, basename(file.path)), file.contents);
+  await replaceIfChanged(join(outdir, "index.html"), await readFile(join(ROOT, "explorer/index.html")));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

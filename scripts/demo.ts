@@ -104,6 +104,7 @@ async function main() {
     throw new Error(`the Worker answered ${check.status} for ${sample} with version ${body.version}, expected 200 with ${summary.version}`);
   }
   console.log(`\n${bold("Ready")} in ${seconds(performance.now() - total)}. Try:\n`);
+  console.log(`  open ${workerUrl}/explorer/    ${dim("(the forecast explorer page)")}`);
   console.log(`  curl --compressed '${sample}'`);
   console.log(`  curl --compressed '${workerUrl}/v1/forecast?city=*&store=*&product=*&h=30' | head -c 600`);
   console.log(`  curl --compressed '${workerUrl}/v1/forecast?city=lisbon,osaka&store=*&product=bike-repair-kit&h=60'`);

@@ -21,5 +21,6 @@ export const explorerRoute = new Hono<AppEnv>()
     }
     // A fresh Response: the assets' headers are immutable, and middleware adds Server-Timing.
     const asset = await c.env.ASSETS.fetch(c.req.raw);
+    if (asset.status === 404) throw new NotFoundError("not_found", `the explorer has no file ${c.req.path}; the page is ${EXPLORER_PATH}`);
     return new Response(asset.body, asset);
   });

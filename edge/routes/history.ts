@@ -7,7 +7,7 @@ import type { AppEnv } from "../app-env.ts";
 import { fromBase64 } from "../contract/codec.ts";
 import { seriesField } from "../contract/keys.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
-import { canonicalGridQuery, gridFields, MAX_GRID_SERIES, planGrid, type GridQuery } from "../grid.ts";
+import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
 import { loadManifest } from "../manifest.ts";
 import { parseCode, parseCodeList } from "../params.ts";
@@ -52,10 +52,11 @@ export const historyRoute = new Hono<AppEnv>()
       load: async () => {
         const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
         const plan = planGrid(loaded, query);
-        if (plan.size > MAX_GRID_SERIES) {
+        const maxSeries = config.production.maxGridSeries;
+        if (plan.size > maxSeries) {
           throw new BadRequestError(
             "grid_too_large",
-            `the request names ${plan.size} series; at most ${MAX_GRID_SERIES} per request: narrow city, store or product, or split the request`,
+            `the request names ${plan.size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
           );
         }
         const fields = gridFields(plan);

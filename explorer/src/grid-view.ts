@@ -46,7 +46,8 @@ export function cellValue(data: GridData, pick: Pick, colourBy: ColourBy, maxDem
     const week = data.week.get(field(pick));
     if (!week) return { value: null, colour: "", label: "no forecast" };
     const total = week.point.reduce((a, b) => a + b, 0);
-    return { value: total, colour: blend(DEMAND_STOPS, maxDemand > 0 ? total / maxDemand : 0), label: `${units(total)} units in the next 7 days` };
+    // A square-root scale: one fast seller must not wash every other cell out.
+    return { value: total, colour: blend(DEMAND_STOPS, maxDemand > 0 ? Math.sqrt(total / maxDemand) : 0), label: `${units(total)} units in the next 7 days` };
   }
   const mase = data.history.get(field(pick))?.backtest?.mase ?? null;
   if (mase === null) return { value: null, colour: "", label: "no backtest accuracy" };
@@ -107,7 +108,7 @@ export function renderGrid(box: HTMLElement, data: GridData, colourBy: ColourBy,
 }
 
 export function legendText(data: GridData, colourBy: ColourBy): string {
-  if (colourBy === "demand") return `Light to dark: 0 to ${units(maxWeekDemand(data))} units forecast for the next 7 days.`;
+  if (colourBy === "demand") return `Light to dark: 0 to ${units(maxWeekDemand(data))} units forecast for the next 7 days (square-root scale).`;
   return data.history.size === 0
     ? "No backtest accuracy published with this version."
     : "Green: MASE ≤ 0.5 (far better than repeating last week); amber: 1; red: ≥ 1.5. Grey: not measurable.";

@@ -219,6 +219,13 @@ function wire(): void {
     drawGrid();
   });
   ui.noticeLoad.addEventListener("click", () => void loadVersion());
+  // A fragment edited by hand, or a shared link opened in this tab.
+  window.addEventListener("hashchange", () => {
+    if (!meta) return;
+    readFragment();
+    fillPickers();
+    void loadSeries();
+  });
   onExchange(recordTiming);
   const poll = new URLSearchParams(location.search).get("poll");
   const pollSeconds = poll !== null && Number.isFinite(Number(poll)) ? Math.max(0, Number(poll)) : DEFAULT_POLL_SECONDS;

@@ -91,6 +91,15 @@ describe("GET /v1/history (many series)", () => {
     expect(body.series[0]).toEqual(historyOf(version, "c1", "s1", "p1"));
   });
 
+  it("refuses more series than MAX_GRID_SERIES", async () => {
+    await publishWithHistory(edge);
+    const res = await edge.get("/v1/history?city=*&store=*&product=*", { env: { MAX_GRID_SERIES: "3" } });
+    expect(res.status).toBe(400);
+    const body = await readJson(res);
+    expect(body.error.code).toBe("grid_too_large");
+    expect(body.error.message).toMatch(/names 8 series; at most 3/);
+  });
+
   it("requires every axis", async () => {
     await publishWithHistory(edge);
     const res = await edge.get("/v1/history?city=*&store=*");
@@ -119,6 +128,18 @@ describe("the explorer page", () => {
     const script = await edge.get("/explorer/app.js");
     expect(script.status).toBe(200);
     expect(script.headers.get("Content-Type")).toMatch(/javascript/);
+    expect(serverTiming(script)).toHaveProperty("total");
+    const bare = await edge.get("/explorer?poll=5");
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get("Location")).toBe("/explorer/");
+  });
+
+  it("answers an unknown file in the API's error shape", async () => {
+    const res = await edge.get("/explorer/no-such-file.js");
+    expect(res.status).toBe(404);
+    const body = await readJson(res);
+    expect(body.error.code).toBe("not_found");
+    expect(body.error.message).toMatch(/no file \/explorer\/no-such-file\.js/);
   });
 
   it("answers 404 in the API's error shape when EXPLORER=off", async () => {
