@@ -71,7 +71,8 @@ export async function flushMetrics(redis: Redis, prefix: string, intervalMs: num
   const pipeline = redis.pipeline();
   for (const [field, by] of counters) pipeline.hincrby(k.metrics, field, by);
   for (const [key, members] of hot) {
-    for (const [member, by] of members) pipeline.zincrby(key, by, member);
+    // ZADD INCR rather than ZINCRBY: the same increment, and every Upstash-compatible store has ZADD.
+    for (const [member, by] of members) pipeline.zadd(key, { incr: true }, { score: by, member });
   }
   await pipeline.exec();
 }

@@ -8,7 +8,7 @@ import { edgeKeys } from "./contract/edge-keys.ts";
 import { fromBase64 } from "./contract/codec.ts";
 import { readConfig, type Env } from "./config.ts";
 import { ForecastCache } from "./forecast-cache.ts";
-import { redisFor, storeCall, storeFor } from "./store.ts";
+import { hashEntries, redisFor, storeCall, storeFor } from "./store.ts";
 import { resolveVersion } from "./version.ts";
 
 export interface WarmReport {
@@ -35,11 +35,11 @@ export async function warmPrefetched(env: Env, event: CronEvent): Promise<WarmRe
 
   const version = await resolveVersion(config, storeFor(config), { fresh: true });
   const redis = redisFor(config);
-  const published = await storeCall(config, "HGETALL prefetch", () => redis.hgetall<Record<string, string>>(edgeKeys(config.keyPrefix).prefetch(version.id)));
+  const published = await storeCall(config, "HGETALL prefetch", () => redis.hgetall(edgeKeys(config.keyPrefix).prefetch(version.id)));
   const writes: Promise<unknown>[] = [];
   const cache = new ForecastCache(config, publicOrigin, (work) => writes.push(work));
   let warmed = 0;
-  for (const [cachePath, stored] of Object.entries(published ?? {}).slice(0, prefetchTopN)) {
+  for (const [cachePath, stored] of hashEntries(published).slice(0, prefetchTopN)) {
     if (!/^h\d+\/grid\/[0-9a-f]{64}$/.test(cachePath)) continue;
     const gzip = fromBase64(stored) as Uint8Array<ArrayBuffer>;
     // The ETag is not part of the cached entry's use: routes derive it from the version and query.

@@ -28,7 +28,7 @@ export function edgeKeys(prefix: string) {
     hotGrids: `${prefix}:hot:grid`,
     /** Sorted set: `h<h>|city/store/product` → sampled request count. */
     hotSeries: `${prefix}:hot:series`,
-    /** Hash: cache path (h<h>/grid/<digest>) → base64(gzip(grid JSON)), published with the version. */
+    /** Hash: cache path (h<h>/grid/<digest>) → base64(gzip(grid JSON)), published after the version with its own TTL. */
     prefetch: (version: string) => `${prefix}:v:${version}:prefetch`,
   };
 }

@@ -61,10 +61,11 @@ export const adminVersionsRoute = new Hono<AppEnv>()
       // The target becomes live, so it must not expire; the version it replaces
       // takes over the target's remaining retention (or a week), as after a publish.
       const tx = redis.multi();
-      for (const key of [...k.versionKeys(target), edgeKeys(config.keyPrefix).prefetch(target)]) tx.persist(key);
+      const prefetch = edgeKeys(config.keyPrefix).prefetch;
+      for (const key of [...k.versionKeys(target), prefetch(target)]) tx.persist(key);
       if (previous && VERSION_PATTERN.test(previous)) {
         const retention = targetTtl > 0 ? targetTtl : REPLACED_RETENTION_SECONDS;
-        for (const key of [...k.versionKeys(previous), edgeKeys(config.keyPrefix).prefetch(previous)]) tx.expire(key, retention);
+        for (const key of [...k.versionKeys(previous), prefetch(previous)]) tx.expire(key, retention);
       }
       tx.set(k.live, target);
       await storeCall(config, "move pointer", () => tx.exec());

@@ -1,11 +1,11 @@
 // GET /v1/forecast/:city/:store/:product?mode=accurate&stream=1 — Server-Sent
 // Events: `fast` with the published forecast at once, then `accurate` when
-// the accurate forecast of the same version is published, or `timeout` after
-// STREAM_WAIT_MS, then `end`, and the stream closes.
+// the accurate forecast of the same version is published (`unavailable` if
+// the variant completes without it, `timeout` after STREAM_WAIT_MS), then
+// `end`, and the stream closes.
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../app-env.ts";
-import { accurateKeys } from "../contract/accurate.ts";
 import { gunzip, fromBase64 } from "../contract/codec.ts";
 import type { Horizon } from "../contract/keys.ts";
 import { keys } from "../contract/keys.ts";
@@ -32,7 +32,8 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
   const { config, version } = c.var;
   const redis = redisFor(config);
   const fastKey = keys(config.keyPrefix).horizon(version.id, h);
-  const accurateKey = accurateKeys(config.keyPrefix).horizon(version.id, h);
+  const accurateKey = keys(config.keyPrefix).accurateHorizon(version.id, h);
+  const readyKey = keys(config.keyPrefix).accurateReady(version.id);
   const [fast, accurateNow] = await storeCall(config, "HGET fast and accurate", () =>
     Promise.all([redis.hget<string>(fastKey, field), redis.hget<string>(accurateKey, field)]));
   if (fast === null) {
@@ -45,15 +46,20 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
     await sse.writeSSE({ event: "fast", id: `${version.id}:fast`, data: fastJson });
     const deadline = Date.now() + config.production.streamWaitMs;
     let accurate = accurateNow;
+    let finished = false;
     let pause = FIRST_POLL_MS;
     try {
-      while (accurate === null && Date.now() < deadline && !sse.aborted) {
+      // The variant's ready marker ends the wait early for a series it does not hold (its fit failed).
+      while (accurate === null && !finished && Date.now() < deadline && !sse.aborted) {
         await sse.sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
         pause = Math.min(MAX_POLL_MS, pause * 2);
-        accurate = await storeCall(config, "HGET accurate", () => redis.hget<string>(accurateKey, field));
+        [accurate, finished] = await storeCall(config, "HGET accurate", () =>
+          Promise.all([redis.hget<string>(accurateKey, field), redis.exists(readyKey).then((n) => n === 1)]));
       }
       if (accurate !== null) {
         await sse.writeSSE({ event: "accurate", id: `${version.id}:accurate`, data: await decodeStored(accurate) });
+      } else if (finished) {
+        await sse.writeSSE({ event: "unavailable", data: JSON.stringify({ message: "the accurate variant of this version is complete without this series; the fast forecast stands" }) });
       } else {
         await sse.writeSSE({ event: "timeout", data: JSON.stringify({ waitedMs: config.production.streamWaitMs, message: "the accurate forecast was not published in time; the fast forecast stands" }) });
       }

@@ -13,6 +13,7 @@ import { findCandidate } from "../models/candidates.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
+import { publishPrefetch } from "../publish/prefetch.ts";
 import { VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { ForecastQuality } from "./forecast-quality.ts";
@@ -187,6 +188,9 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
     const { previous } = await writer.commit(manifest);
+    // Ready-made bodies of the hottest grids for the Worker's Cron Trigger (README, "Predictive prefetch").
+    const prefetch = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: config.RETENTION_DAYS * 86_400 });
+    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "prefetch bodies published");
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 

@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { encodeStored } from "../../edge/contract/codec.ts";
+import { keys } from "../../edge/contract/keys.ts";
+import { edgeHarness, readJson, sleep, type EdgeHarness } from "./harness.ts";
+import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
+
+const small = catalogue(1, 1, 1);
+
+interface Event {
+  event: string;
+  data: string;
+}
+
+function parseEvents(text: string): Event[] {
+  return text.trim().split(/\n\n+/).map((block) => {
+    const event: Event = { event: "message", data: "" };
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event: ")) event.event = line.slice(7);
+      if (line.startsWith("data: ")) event.data += line.slice(6);
+    }
+    return event;
+  });
+}
+
+describe("GET /v1/forecast/...?mode=accurate&stream=1 (Server-Sent Events)", () => {
+  let edge: EdgeHarness;
+  beforeEach(() => {
+    edge = edgeHarness();
+  });
+  afterEach(() => edge.cleanup());
+
+  it("sends the fast forecast at once, the accurate one when it is published, then ends", async () => {
+    const { version } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
+    const accurate = { ...seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1", 0.5), model: "prophet" };
+    // The accurate fit lands while the stream waits.
+    const publishLater = sleep(400).then(async () =>
+      edge.redis.hset(keys(edge.prefix).accurateHorizon(version, 7), { "c1/s1/p1": await encodeStored(accurate) }));
+    const started = Date.now();
+    const res = await edge.get("/v1/forecast/c1/s1/p1?h=7&mode=accurate&stream=1", { env: { STREAM_WAIT_MS: "5000" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("text/event-stream");
+    const events = parseEvents(await res.text());
+    await publishLater;
+    expect(events.map((e) => e.event)).toEqual(["fast", "accurate", "end"]);
+    expect(JSON.parse(events[0]!.data)).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
+    expect(JSON.parse(events[1]!.data)).toEqual(accurate);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it("gives up after STREAM_WAIT_MS with a timeout event", async () => {
+    await publishVersion(edge.redis, small, { prefix: edge.prefix });
+    const started = Date.now();
+    const res = await edge.get("/v1/forecast/c1/s1/p1?h=30&mode=accurate&stream=1", { env: { STREAM_WAIT_MS: "600" } });
+    const events = parseEvents(await res.text());
+    expect(events.map((e) => e.event)).toEqual(["fast", "timeout", "end"]);
+    expect(JSON.parse(events[1]!.data)).toMatchObject({ waitedMs: 600 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+
+  it("stops waiting once the accurate variant is complete without the series", async () => {
+    const { version } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
+    await edge.redis.set(keys(edge.prefix).accurateReady(version), JSON.stringify({ series: 0, finishedAt: new Date().toISOString() }));
+    const started = Date.now();
+    const events = parseEvents(await (await edge.get("/v1/forecast/c1/s1/p1?mode=accurate&stream=1", { env: { STREAM_WAIT_MS: "10000" } })).text());
+    expect(events.map((e) => e.event)).toEqual(["fast", "unavailable", "end"]);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("400 bad_mode for stream without mode=accurate, 404 before streaming for an unknown series", async () => {
+    await publishVersion(edge.redis, small, { prefix: edge.prefix });
+    const noMode = await edge.get("/v1/forecast/c1/s1/p1?stream=1");
+    expect(noMode.status).toBe(400);
+    expect((await readJson(noMode)).error.code).toBe("bad_mode");
+    const missing = await edge.get("/v1/forecast/c1/s1/p9?mode=accurate&stream=1");
+    expect(missing.status).toBe(404);
+    expect((await readJson(missing)).error.code).toBe("series_not_found");
+  });
+});
