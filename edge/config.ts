@@ -3,6 +3,7 @@
 // that says how to fix it, so a deploy is fixed in one round, not five.
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError } from "./errors.ts";
+import { parseModelChoiceConfig, type ModelChoiceConfig } from "./model-choice.ts";
 import { parseProductionConfig, type ProductionConfig } from "./production-config.ts";
 
 /** The Worker's bindings: wrangler.toml [vars] plus the secrets. */
@@ -16,6 +17,10 @@ export interface Env {
   POINTER_TTL?: string;
   STORE_TIMEOUT_MS?: string;
   MEMORY_CACHE_MB?: string;
+  /** "on": Prophet's forecast for every series (rollback of the hybrid selection). */
+  PROPHET_ONLY?: string;
+  /** Modes served, default first: "fast,accurate". */
+  FORECAST_MODES?: string;
   /** "off" turns the explorer page (/explorer/) off. */
   EXPLORER?: string;
   /** The explorer's static assets ([assets] in wrangler.toml). */
@@ -59,6 +64,8 @@ export interface EdgeConfig {
   readonly explorer: boolean;
   /** The production settings (access, limits, caching, prefetch, operations): see production-config.ts. */
   readonly production: ProductionConfig;
+  /** PROPHET_ONLY and FORECAST_MODES: which variant of a version is served (model-choice.ts). */
+  readonly modelChoice: ModelChoiceConfig;
 }
 
 export const DEFAULTS = {
@@ -138,6 +145,7 @@ function parseConfig(env: Env): EdgeConfig {
   const memoryCacheMb = number("MEMORY_CACHE_MB", DEFAULTS.MEMORY_CACHE_MB, 0, 64, false);
 
   const production = parseProductionConfig(text, number, problems);
+  const modelChoice = parseModelChoiceConfig(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -153,5 +161,6 @@ function parseConfig(env: Env): EdgeConfig {
     storeTimeoutMs,
     explorer: explorerSwitch === "on",
     production,
+    modelChoice,
   });
 }

@@ -8,6 +8,7 @@ import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, planGrid,
 import { gridBody } from "../grid-body.ts";
 import { loadManifest } from "../manifest.ts";
 import { sampleHot } from "../metrics.ts";
+import { chooseVariant, readVariant, variantPath, withVariantHeaders } from "../model-choice.ts";
 import { parseCodeList, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
 
@@ -23,10 +24,12 @@ export const gridRoute = new Hono<AppEnv>().get("/v1/forecast", async (c) => {
   sampleHot(edgeKeys(config.keyPrefix).hotGrids, hotGridMember(h, canonical), config.production.hotSampleRate);
   const { cachePath, digest } = await gridCachePath(version.id, h, canonical);
   const maxSeries = config.production.maxGridSeries;
+  // mode=fast|accurate and PROPHET_ONLY pick the hash; see model-choice.ts.
+  const variant = await chooseVariant(c);
 
-  return serveForecast(c, {
-    cachePath,
-    etag: `"${version.id}:h${h}:grid-${digest.slice(0, 24)}"`,
+  return withVariantHeaders(await serveForecast(c, {
+    cachePath: variantPath(variant, cachePath),
+    etag: `"${version.id}:${variantPath(variant, `h${h}`)}:grid-${digest.slice(0, 24)}"`,
     load: async () => {
       const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
       const plan = planGrid(loaded, query);
@@ -37,10 +40,10 @@ export const gridRoute = new Hono<AppEnv>().get("/v1/forecast", async (c) => {
         );
       }
       const fields = gridFields(plan);
-      const values = await timing.measure("store", () => store.seriesMany(version.id, h, fields));
+      const values = await timing.measure("store", () => (variant.tag ? readVariant(config, variant, version.id, h, fields) : store.seriesMany(version.id, h, fields)));
       const { origin, level } = loaded.manifest;
       return gridBody({ version: version.id, origin, h, level }, fields, values);
     },
-  });
+  }), variant);
 });
 
