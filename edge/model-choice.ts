@@ -116,5 +116,6 @@ export function withVariantHeaders(response: Response, variant: Variant): Respon
   if (variant.fallback) headers.set("X-Forecast-Mode-Fallback", variant.fallback);
   // A fallback answer changes once the accurate variant lands: caches must not keep it for long.
   if (variant.fallback === "accurate-not-ready" && response.status === 200) headers.set("Cache-Control", "public, max-age=30");
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
+  // encodeBody "manual" (workerd): a gzip body passes through as it is; the cast keeps Node's ResponseInit type happy.
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" } as ResponseInit);
 }
