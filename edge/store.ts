@@ -125,12 +125,4 @@ function safeHost(url: string): string {
   }
 }
 
-/** HGETALL's reply as entries: with automaticDeserialization off the client hands back Redis' flat [field, value, …] array. */
-export function hashEntries(reply: unknown): [string, string][] {
-  if (Array.isArray(reply)) {
-    const entries: [string, string][] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) entries.push([String(reply[i]), String(reply[i + 1])]);
-    return entries;
-  }
-  return reply && typeof reply === "object" ? Object.entries(reply as Record<string, unknown>).map(([k, v]) => [k, String(v)]) : [];
-}
+export { hashEntries } from "./contract/replies.ts";

@@ -4,6 +4,7 @@ import { ConfigError } from "./config.ts";
 import { EXIT } from "./commands/exit-codes.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { importCommand } from "./commands/import.ts";
+import { createKeyCommand, listKeysCommand, revokeKeyCommand } from "./commands/keys.ts";
 import { runCommand } from "./commands/run.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 import { seedCommand } from "./commands/seed.ts";
@@ -87,5 +88,21 @@ program.command("import")
   .option("--delimiter <char>", "field delimiter", ",")
   .option("--batch-size <n>", "rows per INSERT", integer, 10_000)
   .action((file, flags) => execute(() => importCommand(file, flags, log)));
+
+const keysCommand = program.command("keys")
+  .description("read API keys for the Worker (REQUIRE_API_KEY): stored hashed in the Upstash store under KEY_PREFIX");
+keysCommand.command("create")
+  .description("issue a key and print it once")
+  .requiredOption("--name <who>", "who or what the key is for, e.g. dashboard-eu")
+  .option("--json", "print { id, name, createdAt, key } as JSON", false)
+  .action((flags) => execute(() => createKeyCommand(flags, log)));
+keysCommand.command("list")
+  .description("list keys by id, creation time and name (never the keys)")
+  .option("--json", "print the list as JSON", false)
+  .action((flags) => execute(() => listKeysCommand(flags)));
+keysCommand.command("revoke")
+  .description("revoke a key by its id; Workers stop accepting it within a minute")
+  .argument("<id>", "the key id: the 8 characters after fk_")
+  .action((id) => execute(() => revokeKeyCommand(id, log)));
 
 await program.parseAsync();

@@ -5,6 +5,7 @@
 // GET and no Postgres.
 import type { Redis } from "@upstash/redis";
 import { API_KEY_ID_PATTERN, edgeKeys, type ApiKeyRecord } from "./edge-keys.ts";
+import { hashEntries } from "./replies.ts";
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -54,7 +55,7 @@ export async function revokeApiKey(redis: KeyStore, prefix: string, id: string):
   const k = edgeKeys(prefix);
   const raw = await redis.hget<string>(k.apiKeyIndex, id);
   if (raw === null || raw === undefined) return false;
-  const { hash } = (typeof raw === "string" ? JSON.parse(raw) : raw) as { hash: string };
+  const { hash } = JSON.parse(String(raw)) as { hash: string };
   const tx = redis.multi();
   tx.del(k.apiKey(hash));
   tx.hdel(k.apiKeyIndex, id);
@@ -63,10 +64,9 @@ export async function revokeApiKey(redis: KeyStore, prefix: string, id: string):
 }
 
 export async function listApiKeys(redis: KeyStore, prefix: string): Promise<ApiKeyRecord[]> {
-  const index = (await redis.hgetall<Record<string, string>>(edgeKeys(prefix).apiKeyIndex)) ?? {};
-  return Object.entries(index)
+  return hashEntries(await redis.hgetall(edgeKeys(prefix).apiKeyIndex))
     .map(([id, raw]) => {
-      const { name, createdAt } = (typeof raw === "string" ? JSON.parse(raw) : raw) as { name: string; createdAt: string };
+      const { name, createdAt } = JSON.parse(raw) as { name: string; createdAt: string };
       return { id, name, createdAt };
     })
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
