@@ -17,6 +17,8 @@ export interface CandidateSettings {
   holidays?: readonly Holiday[];
   /** This candidate's params from earlier fits of the series, best guess first; may be stale or malformed. */
   warm: unknown[];
+  /** Days of the whole series when fitting a backtest fold of it (see ProphetSettings.wholeDays). */
+  wholeDays?: number;
 }
 
 export interface CandidateFit {

@@ -24,6 +24,11 @@ const PROMO = "promo";
  */
 export const YEARLY_MIN_DAYS = 730;
 
+/** Yearly seasonality for a fit of `days` days, part of a series of `wholeDays`. */
+export function yearlyFor(days: number, wholeDays = days): boolean {
+  return wholeDays >= YEARLY_MIN_DAYS && days >= 365;
+}
+
 /** The fitted optimizer parameters in JSON form: the `warm` start of the next fit. */
 export interface ProphetParams {
   k: number;
@@ -47,6 +52,12 @@ export interface ProphetSettings {
   /** How weekly and yearly seasonality combine with trend; additive by default. */
   seasonalityMode?: "additive" | "multiplicative";
   holidays?: readonly Holiday[];
+  /**
+   * Days of the whole series when this fit is a backtest fold of it: the
+   * fold then fits the seasonalities the final fit will (yearly from one full
+   * year of its own), so the backtest scores the model that is published.
+   */
+  wholeDays?: number;
 }
 
 export interface ProphetFit {
@@ -102,7 +113,7 @@ export function fitProphet(series: ModelSeries, settings: ProphetSettings, warm:
   const prophet = new Prophet({
     optimizer: recorder.optimizer,
     weeklySeasonality: { type: "manual", enabled: true },
-    yearlySeasonality: { type: "manual", enabled: n >= YEARLY_MIN_DAYS },
+    yearlySeasonality: { type: "manual", enabled: yearlyFor(n, settings.wholeDays) },
     dailySeasonality: { type: "manual", enabled: false },
     // Always given: with intervalWidth unset, augurs 0.10 returns no intervals at all.
     intervalWidth: settings.level,

@@ -41,7 +41,7 @@ export function rankCandidates(series: ModelSeries, options: RankOptions): Ranki
     let previousFold: unknown;
     try {
       const result = backtest(series, options.holdoutDays, (fold, horizon) => {
-        const fit = candidate.fit(fold, { ...options.settings, horizon, warm: [...options.warm(candidate.name), previousFold] });
+        const fit = candidate.fit(fold, { ...options.settings, horizon, warm: [...options.warm(candidate.name), previousFold], wholeDays: series.units.length });
         previousFold = fit.params;
         return fit;
       }, options.folds);

@@ -92,6 +92,11 @@ describe("fitProphet", () => {
     // Weekly: 3 Fourier pairs; yearly adds 10 more; plus the promo regressor.
     expect(short.params!.beta).toHaveLength(6 + 1);
     expect(long.params!.beta).toHaveLength(6 + 20 + 1);
+    // A backtest fold of a two-year series fits what the final fit will, given a full year of its own.
+    const fold = fitProphet(packed(synthetic({ days: 454, seed: 7 }).series), { ...settings, wholeDays: 730 });
+    expect(fold.params!.beta).toHaveLength(6 + 20 + 1);
+    const tooShort = fitProphet(packed(synthetic({ days: 300, seed: 7 }).series), { ...settings, wholeDays: 730 });
+    expect(tooShort.params!.beta).toHaveLength(6 + 1);
   });
 
   it("learns a holiday's lift from the calendar and forecasts it on its next occurrence", () => {
