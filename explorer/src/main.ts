@@ -144,6 +144,7 @@ function drawGrid(): void {
     ui.chart.scrollIntoView({ behavior: "smooth", block: "center" });
   });
   ui.gridLegend.textContent = legendText(grid, state.colourBy);
+  performance.mark("explorer:grid-drawn");
 }
 
 async function loadGrid(): Promise<void> {
