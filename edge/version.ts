@@ -31,11 +31,19 @@ export interface ResolveOptions {
 }
 
 const remembered = new Map<string, { version: string; readAt: number }>();
+/** When each slot's last background refresh started: one at a time, however busy the isolate. */
+const refreshing = new Map<string, number>();
+const REFRESH_GAP_MS = 1000;
+/** After a failed pointer read, requests skip the store this long and answer stale-if-error at once. */
+const failingUntil = new Map<string, number>();
+const FAILURE_BACKOFF_MS = 1000;
 const MAX_REMEMBERED = 64;
 
 /** For tests: forget every remembered pointer, as a new isolate would. */
 export function forgetPointers(): void {
   remembered.clear();
+  refreshing.clear();
+  failingUntil.clear();
 }
 
 export async function resolveVersion(config: EdgeConfig, store: ForecastStore, options: ResolveOptions = {}): Promise<ResolvedVersion> {
@@ -51,17 +59,27 @@ export async function resolveVersion(config: EdgeConfig, store: ForecastStore, o
     if (age < config.pointerTtlMs) return { id: known.version, pinned: isPinned, source: "memory" };
     // Past its freshness window but within the revalidate window: answer now, refresh after the response.
     if (options.waitUntil && age < config.pointerTtlMs + staleWhileRevalidateSeconds * 1000) {
-      options.waitUntil(readVersion(config, store, slot, options).catch(() => undefined));
+      if (now - (refreshing.get(slot) ?? 0) >= REFRESH_GAP_MS) {
+        refreshing.set(slot, now);
+        options.waitUntil(readVersion(config, store, slot, options).catch(() => undefined));
+      }
       return { id: known.version, pinned: isPinned, source: "memory", stale: "while-revalidate" };
     }
   }
+  const limit = config.pointerTtlMs + staleIfErrorSeconds * 1000;
+  // While the store is known to be failing, do not make every request wait for it to fail again.
+  if (!options.fresh && known && age < limit && (failingUntil.get(slot) ?? 0) > now) {
+    return { id: known.version, pinned: isPinned, source: "memory", stale: "if-error" };
+  }
   try {
-    return { id: await readVersion(config, store, slot, options), pinned: isPinned, source: "store" };
+    const id = await readVersion(config, store, slot, options);
+    failingUntil.delete(slot);
+    return { id, pinned: isPinned, source: "store" };
   } catch (err) {
     // The store is unreachable: the last version this isolate (or this data
     // centre) saw keeps answering from the caches, for STALE_IF_ERROR seconds.
     if (!(err instanceof StoreUnavailableError) || options.fresh || staleIfErrorSeconds === 0) throw err;
-    const limit = config.pointerTtlMs + staleIfErrorSeconds * 1000;
+    failingUntil.set(slot, Date.now() + FAILURE_BACKOFF_MS);
     if (known && age < limit) return { id: known.version, pinned: isPinned, source: "memory", stale: "if-error" };
     const saved = options.origin ? await savedPointer(options.origin, slot) : null;
     if (saved && now - saved.readAt < limit) {

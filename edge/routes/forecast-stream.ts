@@ -21,6 +21,11 @@ export function wantsStream(c: Context<AppEnv>): boolean {
   if (stream === undefined || stream === "" || stream === "0") return false;
   if (stream !== "1") throw new BadRequestError("bad_mode", `stream must be 1 or 0, got ${JSON.stringify(stream.slice(0, 20))}`);
   if (c.req.query("mode") !== "accurate") throw new BadRequestError("bad_mode", "stream=1 streams the refinement of a forecast: use it with mode=accurate");
+  // The rollback switches of model-choice.ts hold for streams too.
+  const choice = c.var.config.modelChoice;
+  if (choice.prophetOnly || !choice.modes.includes("accurate")) {
+    throw new BadRequestError("bad_mode", "the accurate mode is turned off on this deployment (FORECAST_MODES or PROPHET_ONLY): request the forecast without stream=1");
+  }
   return true;
 }
 

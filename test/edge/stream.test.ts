@@ -71,6 +71,9 @@ describe("GET /v1/forecast/...?mode=accurate&stream=1 (Server-Sent Events)", () 
     const noMode = await edge.get("/v1/forecast/c1/s1/p1?stream=1");
     expect(noMode.status).toBe(400);
     expect((await readJson(noMode)).error.code).toBe("bad_mode");
+    const off = await edge.get("/v1/forecast/c1/s1/p1?mode=accurate&stream=1", { env: { FORECAST_MODES: "fast" } });
+    expect(off.status).toBe(400);
+    expect((await readJson(off)).error.message).toContain("FORECAST_MODES");
     const missing = await edge.get("/v1/forecast/c1/s1/p9?mode=accurate&stream=1");
     expect(missing.status).toBe(404);
     expect((await readJson(missing)).error.code).toBe("series_not_found");
