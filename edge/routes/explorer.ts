@@ -1,17 +1,21 @@
 // The explorer page: static assets built from explorer/ (wrangler.toml
 // [assets], run_worker_first), served through the Worker so that EXPLORER=off
 // turns the page off like any other behaviour. `/` leads to it.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig } from "../config.ts";
 import { handleNotFound, NotFoundError } from "../errors.ts";
 
 export const EXPLORER_PATH = "/explorer/";
 
+/** To the page, the query along: the page reads options such as ?poll= from it. */
+function toExplorer(c: Context<AppEnv>, status: 301 | 302): Response {
+  return readConfig(c.env).explorer ? c.redirect(`${EXPLORER_PATH}${new URL(c.req.url).search}`, status) : handleNotFound(c);
+}
+
 export const explorerRoute = new Hono<AppEnv>()
-  // The query goes along: the page reads options such as ?poll= from it.
-  .get("/", (c) => (readConfig(c.env).explorer ? c.redirect(`${EXPLORER_PATH}${new URL(c.req.url).search}`, 302) : handleNotFound(c)))
-  .get("/explorer", (c) => (readConfig(c.env).explorer ? c.redirect(EXPLORER_PATH, 301) : handleNotFound(c)))
+  .get("/", (c) => toExplorer(c, 302))
+  .get("/explorer", (c) => toExplorer(c, 301))
   .get("/explorer/*", async (c) => {
     if (!readConfig(c.env).explorer) {
       throw new NotFoundError("not_found", "the explorer page is turned off on this Worker (EXPLORER=off); the API under /v1 still answers");

@@ -131,7 +131,7 @@ describe("the explorer page", () => {
     expect(serverTiming(script)).toHaveProperty("total");
     const bare = await edge.get("/explorer?poll=5");
     expect(bare.status).toBe(301);
-    expect(bare.headers.get("Location")).toBe("/explorer/");
+    expect(bare.headers.get("Location")).toBe("/explorer/?poll=5");
   });
 
   it("answers an unknown file in the API's error shape", async () => {
