@@ -13,7 +13,7 @@ import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
 import { DistributedFitter } from "../../trainer/distributed/coordinator.ts";
 import type { PgBoss } from "pg-boss";
-import { startBoss } from "../../trainer/distributed/queue.ts";
+import { FIT_QUEUE, startBoss, type FitJob } from "../../trainer/distributed/queue.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { Alerter } from "../../trainer/ops/alerts.ts";
 import { runGuardedCycle } from "../../trainer/schedule/guarded-cycle.ts";
@@ -32,7 +32,7 @@ const workers: { child: ChildProcess; output: string; exit: Promise<number | nul
 function configFor(database: TestDatabase, store: TestStore): TrainerConfig {
   return loadConfig({
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
-    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema,
+    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10",
   }, { needsStore: true });
 }
 
@@ -42,7 +42,7 @@ async function setup() {
   return { database, store, config: configFor(database, store) };
 }
 
-function startWorker(url: string): void {
+function startWorker(url: string): (typeof workers)[number] {
   const child = spawn(process.execPath, ["--import", "tsx", "trainer/cli.ts", "worker", "--threads", "1"], {
     env: { ...process.env, DATABASE_URL: url, PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -51,6 +51,7 @@ function startWorker(url: string): void {
   child.stdout!.on("data", (c) => (worker.output += c));
   child.stderr!.on("data", (c) => (worker.output += c));
   workers.push(worker);
+  return worker;
 }
 
 let boss: PgBoss;
@@ -129,4 +130,28 @@ describe("distributed fitting on pg-boss", () => {
     expect(await Promise.all(workers.map((w) => w.exit))).toEqual([0, 0]);
     for (const w of workers) expect(w.output).toMatch(/SIGTERM: finishing the jobs in hand, then stopping/);
   }, 60_000);
+
+  it("a job whose worker died mid-fit is retried by another worker, and the cycle still publishes every series", async () => {
+    const { database, store, config } = distributed;
+    // A new day of sales, so every series is fitted again rather than carried over.
+    await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
+                       select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = ${END}`;
+    const cycle = runGuardedCycle(config, {
+      sql: database.sql, db: database.db, redis: store.redis, log, alerter: new Alerter({ log }),
+      createFitter: (fit, runId) => new DistributedFitter({ boss, sql: database.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, pollMs: 100 }),
+    }, { trigger: "manual" });
+    // A worker that takes a job and dies: it never completes it and never sends a heartbeat.
+    let claimed: string | undefined;
+    await expect.poll(async () => (claimed ??= (await boss.fetch<FitJob>(FIT_QUEUE))[0]?.id), { timeout: 30_000, interval: 100 }).toBeTruthy();
+    const survivor = startWorker(distributed.database.url);
+    const result = await cycle;
+    expect(result.outcome).toBe("published");
+    if (result.outcome !== "published") return;
+    expect(result.summary).toMatchObject({ series: 5, failed: 0 });
+    const [job] = await boss.findJobs(FIT_QUEUE, { id: claimed! });
+    expect(job).toMatchObject({ state: "completed", retryCount: 1 });
+    expect(survivor.output).toContain(claimed!);
+    survivor.child.kill("SIGTERM");
+    expect(await survivor.exit).toBe(0);
+  }, 90_000);
 });

@@ -75,6 +75,8 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
   const rejects = options.rejectsPath ? new RejectsFile(options.rejectsPath) : null;
   const parser = input.pipe(parse({ columns: true, info: true, skip_empty_lines: true, trim: false, delimiter: options.delimiter ?? "," }));
   input.on("error", (error) => parser.destroy(error));
+  // Errors before the loop below starts reading (a missing file) reach it through the iterator; without a listener they would crash the process.
+  parser.on("error", () => {});
   let header: string[] | null = null;
 
   const reject = async (line: number, reason: string, record: Record<string, string>) => {

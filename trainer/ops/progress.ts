@@ -16,7 +16,7 @@ export interface CycleProgress {
  */
 export function cycleProgress(log: Logger, options: { bar?: boolean; stream?: NodeJS.WriteStream } = {}): CycleProgress {
   const stream = options.stream ?? process.stderr;
-  if (options.bar ?? stream.isTTY === true) return terminalProgress(stream);
+  if (options.bar ?? stream.isTTY === true) return terminalProgress(stream, stream.isTTY !== true);
   let lastLogged = 0;
   const started = performance.now();
   return {
@@ -33,9 +33,11 @@ export function cycleProgress(log: Logger, options: { bar?: boolean; stream?: No
   };
 }
 
-function terminalProgress(stream: NodeJS.WriteStream): CycleProgress {
+function terminalProgress(stream: NodeJS.WriteStream, forced: boolean): CycleProgress {
   const bar = new cliProgress.SingleBar({
     stream,
+    // PROGRESS=on without a terminal: a line every few seconds instead of redraws.
+    noTTYOutput: forced,
     format: "fitting {bar} {value}/{total} series | {rate}/s | ETA {eta_formatted}",
     etaBuffer: 50,
     hideCursor: true,

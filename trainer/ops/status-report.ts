@@ -80,7 +80,7 @@ export function formatStatus(report: StatusReport): string {
   if (report.retained) out.push(`retained       ${report.retained.map((v) => v.version).join(", ") || "none"}`);
   out.push("", "recent runs");
   if (report.runs.length === 0) out.push("  none yet: `trainer run` or `trainer schedule`");
-  out.push(...table(["run", "status", "trigger", "started", "series", "failed", "refresh", "fetch", "fit", "record", "publish", "total"],
+  else out.push(...table(["run", "status", "trigger", "started", "series", "failed", "refresh", "fetch", "fit", "record", "publish", "total"],
     report.runs.map((r) => [String(r.id), r.status, r.trigger, r.startedAt.slice(0, 19), String(r.seriesTotal), String(r.seriesFailed),
       ...["refresh", "fetch", "fit", "record", "publish", "total"].map((s) => seconds(r.stageMs[s]))])));
   for (const r of report.runs.filter((r) => r.error)) out.push(`  run ${r.id} ${r.status}: ${r.error}`);

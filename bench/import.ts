@@ -1,0 +1,68 @@
+// CSV import benchmark: the Kaggle store-item file (913,000 rows, 10 stores ×
+// 50 items × 5 years) through `trainer import`'s code path, into a fresh
+// schema of the Postgres at DATABASE_URL (or embedded PGlite when unset):
+// a first load, then a re-import of the same file (an upsert that changes nothing).
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:import
+//   npm run bench:import -- --file path/to/train.csv.gz
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { Command } from "commander";
+import postgres from "postgres";
+import { connect } from "../trainer/db/connect.ts";
+import { startEmbeddedPostgres } from "../trainer/db/embedded.ts";
+import { migrate } from "../trainer/db/migrate.ts";
+import { importCsv, openCsv, type ImportReport } from "../trainer/import/csv-import.ts";
+import { KAGGLE_STORE_ITEM } from "../trainer/import/mapping.ts";
+
+const opts = new Command("bench-import")
+  .option("--file <path>", "the CSV (.csv or .csv.gz)", new URL("../../shared/data/store-item-demand/train.csv.gz", import.meta.url).pathname)
+  .option("--batch-size <n>", "rows per INSERT", (v) => Number(v), 10_000)
+  .parse()
+  .opts<{ file: string; batchSize: number }>();
+
+if (!existsSync(opts.file)) {
+  console.error(`no such file: ${opts.file}\nPass --file <train.csv.gz> (Kaggle "Store Item Demand Forecasting", date,store,item,sales).`);
+  process.exit(1);
+}
+
+const schema = `bench_${randomBytes(4).toString("hex")}`;
+let url = process.env.DATABASE_URL;
+let admin: postgres.Sql | undefined;
+let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+if (url) {
+  admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create schema ${schema}`);
+  const u = new URL(url);
+  u.searchParams.set("search_path", schema);
+  url = u.toString();
+} else {
+  embedded = await startEmbeddedPostgres();
+  url = embedded.url;
+}
+const { sql } = connect(url, { max: 2 });
+
+try {
+  await migrate(sql);
+  const runs: { label: string; report: ImportReport }[] = [];
+  for (const label of ["first load", "re-import (no change)"]) {
+    const report = await importCsv(sql, openCsv(opts.file), { mapping: KAGGLE_STORE_ITEM, city: "main", batchSize: opts.batchSize });
+    runs.push({ label, report });
+  }
+  const [counts] = await sql`select (select count(*) from sales)::int as sales, (select count(*) from store)::int as stores, (select count(*) from product)::int as products`;
+  console.log(`\nImport of ${opts.file.split("/").slice(-2).join("/")} into ${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, batches of ${opts.batchSize.toLocaleString("en")}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"})`);
+  console.log(`table after: ${counts.sales.toLocaleString("en")} sales rows, ${counts.stores} stores, ${counts.products} products\n`);
+  console.log("| run | rows | seconds | rows/s |");
+  console.log("|---|---:|---:|---:|");
+  for (const { label, report } of runs) {
+    console.log(`| ${label} | ${report.loaded.toLocaleString("en")} | ${(report.ms / 1000).toFixed(1)} | ${Math.round(report.loaded / (report.ms / 1000)).toLocaleString("en")} |`);
+  }
+} finally {
+  await sql.end();
+  if (admin) {
+    await admin.unsafe(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+  await embedded?.close();
+}
