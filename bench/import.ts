@@ -5,13 +5,11 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:import
 //   npm run bench:import -- --file path/to/train.csv.gz
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { Command } from "commander";
-import postgres from "postgres";
 import { connect } from "../trainer/db/connect.ts";
-import { startEmbeddedPostgres } from "../trainer/db/embedded.ts";
+import { benchDatabase } from "./bench-database.ts";
 import { migrate } from "../trainer/db/migrate.ts";
 import { importCsv, openCsv, type ImportReport } from "../trainer/import/csv-import.ts";
 import { KAGGLE_STORE_ITEM } from "../trainer/import/mapping.ts";
@@ -27,20 +25,8 @@ if (!existsSync(opts.file)) {
   process.exit(1);
 }
 
-const schema = `bench_${randomBytes(4).toString("hex")}`;
-let url = process.env.DATABASE_URL;
-let admin: postgres.Sql | undefined;
-let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-if (url) {
-  admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create schema ${schema}`);
-  const u = new URL(url);
-  u.searchParams.set("search_path", schema);
-  url = u.toString();
-} else {
-  embedded = await startEmbeddedPostgres();
-  url = embedded.url;
-}
+const database = await benchDatabase();
+const url = database.url;
 const { sql } = connect(url, { max: 2 });
 
 try {
@@ -51,7 +37,7 @@ try {
     runs.push({ label, report });
   }
   const [counts] = await sql`select (select count(*) from sales)::int as sales, (select count(*) from store)::int as stores, (select count(*) from product)::int as products`;
-  console.log(`\nImport of ${opts.file.split("/").slice(-2).join("/")} into ${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, batches of ${opts.batchSize.toLocaleString("en")}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"})`);
+  console.log(`\nImport of ${opts.file.split("/").slice(-2).join("/")} into ${database.label}, batches of ${opts.batchSize.toLocaleString("en")}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"})`);
   console.log(`table after: ${counts.sales.toLocaleString("en")} sales rows, ${counts.stores} stores, ${counts.products} products\n`);
   console.log("| run | rows | seconds | rows/s |");
   console.log("|---|---:|---:|---:|");
@@ -60,9 +46,5 @@ try {
   }
 } finally {
   await sql.end();
-  if (admin) {
-    await admin.unsafe(`drop schema ${schema} cascade`);
-    await admin.end();
-  }
-  await embedded?.close();
+  await database.close();
 }

@@ -8,10 +8,9 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { Command } from "commander";
-import postgres from "postgres";
 import { loadConfig } from "../trainer/config.ts";
 import { connect } from "../trainer/db/connect.ts";
-import { startEmbeddedPostgres } from "../trainer/db/embedded.ts";
+import { benchDatabase } from "./bench-database.ts";
 import { migrate } from "../trainer/db/migrate.ts";
 import { createLogger } from "../trainer/log.ts";
 import { connectStore } from "../trainer/publish/store.ts";
@@ -25,20 +24,8 @@ const opts = new Command("bench-trainer-scale")
   .parse()
   .opts<{ stores: number; products: number; cores: number }>();
 
-const schema = `bench_${randomBytes(4).toString("hex")}`;
-let url = process.env.DATABASE_URL;
-let admin: postgres.Sql | undefined;
-let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-if (url) {
-  admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create schema ${schema}`);
-  const u = new URL(url);
-  u.searchParams.set("search_path", schema);
-  url = u.toString();
-} else {
-  embedded = await startEmbeddedPostgres();
-  url = embedded.url;
-}
+const database = await benchDatabase();
+const url = database.url;
 const token = randomBytes(8).toString("hex");
 const store = await startUpstashLocal({ token, redisUrl: process.env.REDIS_URL });
 const prefix = `bench${randomBytes(3).toString("hex")}`;
@@ -71,7 +58,7 @@ try {
   const perCore = summary.series / fitSeconds / config.FIT_THREADS;
   const cores = Math.min(config.FIT_THREADS, os.availableParallelism());
   console.log(`\n${series.toLocaleString("en")} series × ${config.HISTORY_DAYS} days in the view (seeded in ${(seedMs / 1000).toFixed(1)} s), holdout ${config.HOLDOUT_DAYS} days,`);
-  console.log(`${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"})\n`);
+  console.log(`${database.label}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"})\n`);
   console.log("| stage | seconds |");
   console.log("|---|---:|");
   for (const [stage, ms] of Object.entries(summary.stageMs)) console.log(`| ${stage} | ${(ms / 1000).toFixed(1)} |`);
@@ -85,9 +72,5 @@ try {
 } finally {
   await sql.end();
   await store.close();
-  if (admin) {
-    await admin.unsafe(`drop schema ${schema} cascade`);
-    await admin.end();
-  }
-  await embedded?.close();
+  await database.close();
 }
