@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       { name: "cacheapi", port: await freePort(), env: { EDGE_CACHE: "on", MEMORY_CACHE_MB: "0" } },
       { name: "off", port: await freePort(), env: { EDGE_CACHE: "off" } },
       // Rate limiting on: one @upstash/ratelimit script call beside every request (a limit the load never reaches).
-      { name: "limited", port: await freePort(), env: { EDGE_CACHE: "on", RATE_LIMIT: "100000000" } },
+      { name: "limited", port: await freePort(), env: { EDGE_CACHE: "on", RATE_LIMIT: "1000000" } },
     ];
     const helloPort = await freePort();
     copyFileSync(join(here, "cache-service.js"), join(work, "cache-service.js"));
