@@ -1,9 +1,13 @@
-// Training-cycle benchmark: the demo grid (125 series, 730 days of history)
-// against the Postgres at DATABASE_URL and the Upstash-compatible endpoint
-// over REDIS_URL (each falls back to the embedded engine when unset).
-// Prints per-stage times for a few cycles as a markdown table.
+// Training-cycle benchmark: the demo grid (125 series, 730 days of history),
+// or a generated grid of --series, against the Postgres at DATABASE_URL and
+// the Upstash-compatible endpoint over REDIS_URL (each falls back to the
+// embedded engine when unset). Runs a cold cycle, an unchanged one (every fit
+// skipped), a warm refit (MODEL_MAX_AGE_HOURS=0) and a cold refit
+// (WARM_START=false as well), the refits without the accurate variant, and prints per-stage times and the process's
+// peak RSS (fit threads included) as a markdown table.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench:trainer
+//   … npm run bench:trainer -- --series 2000 --fast-only     (memory at scale)
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import postgres from "postgres";
@@ -16,13 +20,15 @@ import { createLogger } from "../trainer/log.ts";
 import { connectStore } from "../trainer/publish/store.ts";
 import { runCycle, type CycleSummary } from "../trainer/run/cycle.ts";
 import { DEMO_GRID, seedDemo, yesterday } from "../trainer/seed/load.ts";
+import { seedGrid } from "./trainer-grid.ts";
 import { startUpstashLocal } from "../upstash-local/server.ts";
 
 const opts = new Command("bench-trainer")
-  .option("--cycles <n>", "training cycles to time", (v) => Number(v), 2)
   .option("--days <n>", "days of generated history", (v) => Number(v), DEMO_GRID.days)
+  .option("--series <n>", "series: 125 is the demo grid, any other number a generated grid", (v) => Number(v), 125)
+  .option("--fast-only", "ACCURATE_VARIANT=false: time the fast variant only")
   .parse()
-  .opts<{ cycles: number; days: number }>();
+  .opts<{ days: number; series: number; fastOnly?: boolean }>();
 
 const schema = `bench_${randomBytes(4).toString("hex")}`;
 let url = process.env.DATABASE_URL;
@@ -41,28 +47,39 @@ if (url) {
 const token = randomBytes(8).toString("hex");
 const store = await startUpstashLocal({ token, redisUrl: process.env.REDIS_URL });
 const prefix = `bench${randomBytes(3).toString("hex")}`;
-const config = loadConfig({ ...process.env, DATABASE_URL: url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix }, { needsStore: true });
+const benchEnv = { ...process.env, DATABASE_URL: url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, ...(opts.fastOnly ? { ACCURATE_VARIANT: "false" } : {}) };
+const config = loadConfig(benchEnv, { needsStore: true });
 const { sql, db } = connect(url, { max: config.DB_POOL_SIZE });
 const redis = connectStore({ url: store.url, token });
 
 try {
   await migrate(sql);
   const seedStart = performance.now();
-  const seeded = await seedDemo(sql, { ...DEMO_GRID, days: opts.days, end: yesterday() });
+  const seeded = opts.series === DEMO_GRID.cities * DEMO_GRID.stores * DEMO_GRID.products
+    ? await seedDemo(sql, { ...DEMO_GRID, days: opts.days, end: yesterday() })
+    : await seedGrid(sql, { series: opts.series, days: opts.days, end: yesterday() });
   const seedMs = performance.now() - seedStart;
-  const runs: CycleSummary[] = [];
-  for (let i = 0; i < opts.cycles; i++) {
-    runs.push(await runCycle(config, { sql, db, redis, log: createLogger("warn") }));
+  const cycles: [string, Record<string, string>][] = [
+    ["cold (first run)", {}],
+    ["unchanged (fits skipped)", {}],
+    // The refits time the fast variant only: the accurate one is timed by the first two.
+    ["warm refit", { MODEL_MAX_AGE_HOURS: "0", ACCURATE_VARIANT: "false" }],
+    ["cold refit", { MODEL_MAX_AGE_HOURS: "0", ACCURATE_VARIANT: "false", WARM_START: "false" }],
+  ];
+  const runs: { label: string; summary: CycleSummary; peakRssMb: number }[] = [];
+  for (const [label, extra] of cycles) {
+    const summary = await runCycle(loadConfig({ ...benchEnv, ...extra }, { needsStore: true }), { sql, db, redis, log: createLogger("warn") });
+    runs.push({ label, summary, peakRssMb: process.resourceUsage().maxRSS / 1024 });
   }
-  const stages = ["refresh", "fetch", "fit", "record", "publish", "total"];
+  const stages = ["refresh", "fetch", "fit", "record", "publish", "total", "accurate"];
   console.log(`\nTraining cycle, ${seeded.series} series × ${opts.days} days (${seeded.rows.toLocaleString("en")} sales rows, seeded in ${(seedMs / 1000).toFixed(1)} s),`);
-  console.log(`${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), history ${config.HISTORY_DAYS} days, holdout ${config.HOLDOUT_DAYS} days\n`);
-  console.log(`| cycle | ${stages.join(" | ")} | series/s |`);
-  console.log(`|---|${stages.map(() => "---:").join("|")}|---:|`);
-  runs.forEach((r, i) => {
-    const cells = stages.map((s) => `${((r.stageMs[s] ?? 0) / 1000).toFixed(2)} s`);
-    console.log(`| ${i + 1} | ${cells.join(" | ")} | ${(r.series / (r.stageMs.total / 1000)).toFixed(1)} |`);
-  });
+  console.log(`${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), history ${config.HISTORY_DAYS} days (fast fits ${config.FIT_HISTORY_DAYS}), ${config.BACKTEST_FOLDS} folds of ${config.HOLDOUT_DAYS} days, accurate variant ${config.ACCURATE_VARIANT ? "on" : "off"}\n`);
+  console.log(`| cycle | ${stages.join(" | ")} | refitted | peak RSS |`);
+  console.log(`|---|${stages.map(() => "---:").join("|")}|---:|---:|`);
+  for (const { label, summary, peakRssMb } of runs) {
+    const cells = stages.map((s) => (summary.stageMs[s] === undefined ? "–" : `${(summary.stageMs[s] / 1000).toFixed(2)} s`));
+    console.log(`| ${label} | ${cells.join(" | ")} | ${summary.accuracy?.fitted ?? "?"} | ${peakRssMb.toFixed(0)} MB |`);
+  }
 } finally {
   const leftovers = await redis.keys(`${prefix}:*`);
   if (leftovers.length) await redis.del(...leftovers);

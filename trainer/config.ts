@@ -51,6 +51,7 @@ const schema = z.object({
   ACCURATE_FOLDS: int(1, 12).default(5),
   ACCURATE_UNCERTAINTY_SAMPLES: int(0, 10_000).default(3000),
   ACCURATE_ENSEMBLE: bool.default(true),
+  PROPHET_MULTIPLICATIVE: z.enum(["accurate", "always", "never"]).default("accurate"),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),

@@ -15,8 +15,9 @@ export const DEFAULT_FOLDS = 3;
 export const DEFAULT_BACKTEST_SAMPLES = 200;
 
 /** Needs `loadProphet()` to have completed in this thread. */
-export function fitSeries(input: SeriesInput | ModelSeries, options: FitOptions, registry: readonly Candidate[] = CANDIDATES): FitResult {
+export function fitSeries(input: SeriesInput | ModelSeries, options: FitOptions, candidates: readonly Candidate[] = CANDIDATES): FitResult {
   const started = performance.now();
+  const registry = options.exclude?.length ? candidates.filter((c) => !options.exclude!.includes(c.name)) : candidates;
   const id = typeof input?.id === "string" ? input.id : String(input?.id);
   try {
     const series = fromFirstSale(validateSeries(input, options.horizon));

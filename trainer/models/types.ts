@@ -100,6 +100,8 @@ export interface FitOptions {
   ensemble?: boolean;
   /** Interval draws in backtest folds; coverage needs fewer than the published intervals (default 200). */
   backtestSamples?: number;
+  /** Candidates left out of the selection, by name (e.g. "prophet_multiplicative" in the fast variant). */
+  exclude?: readonly string[];
   /** Holiday calendar for Prophet. */
   holidays?: { name: string; days: string[] }[];
 }

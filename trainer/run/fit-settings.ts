@@ -22,6 +22,8 @@ export function fitOptionsFor(config: TrainerConfig, holidays: Holiday[], varian
     backtestSamples: accurate ? 500 : 200,
     ensemble: accurate && config.ACCURATE_ENSEMBLE,
     hybrid: config.ENABLE_HYBRID_FORECASTING,
+    // Multiplicative Prophet doubles the Prophet fits; by default only the accurate variant pays for it.
+    exclude: config.PROPHET_MULTIPLICATIVE === "always" || (accurate && config.PROPHET_MULTIPLICATIVE === "accurate") ? [] : ["prophet_multiplicative"],
     thresholds: { adi: config.DEMAND_ADI_CUTOFF, cv2: config.DEMAND_CV2_CUTOFF },
     holidays,
   };

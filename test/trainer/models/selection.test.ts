@@ -44,6 +44,11 @@ describe("model selection", () => {
     expect(Object.keys(result.params as object).sort()).toEqual(["prophet", result.model].sort());
   });
 
+  it("leaves out the candidates named in exclude", () => {
+    const result = expectOk(fitSeries(smooth, { ...options, exclude: ["prophet_multiplicative"] }));
+    expect(result.scores.map((s) => s.model).sort()).toEqual(["prophet", "seasonal_naive"]);
+  });
+
   it("with hybrid forecasting off, tries and publishes Prophet only", () => {
     const result = expectOk(fitSeries(sparse, { ...options, hybrid: false }));
     expect(result.model).toMatch(/^prophet/);
