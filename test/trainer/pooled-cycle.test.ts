@@ -2,8 +2,9 @@
 // features, attached to every series, the family split in the run summary and
 // the manifest; and POOLED_MODEL=off taking all of it back out.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeStored } from "../../edge/contract/codec.ts";
 import { keys } from "../../edge/contract/keys.ts";
-import type { Manifest } from "../../edge/contract/payload.ts";
+import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig } from "../../trainer/config.ts";
 import { upsertCatalog } from "../../trainer/ingest/catalog.ts";
 import { loadSales } from "../../trainer/ingest/sales.ts";
@@ -28,14 +29,12 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
     HISTORY_DAYS: "150", HOLDOUT_DAYS: "14", FIT_THREADS: "2", PROFILE_HISTORY_DAYS: "500",
-    ACCURATE_VARIANT: "false", UNCERTAINTY_SAMPLES: "100",
-    // Refit every series on the second run rather than reuse the first run's fits of unchanged data.
-    MODEL_MAX_AGE_HOURS: "0",
+    UNCERTAINTY_SAMPLES: "100", ACCURATE_UNCERTAINTY_SAMPLES: "100",
   };
   pooled = await runCycle(loadConfig(env, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
   // Off: a changed profile window must not be applied (no refresh), and no series may get the pooled model.
   await database.sql`update profile_settings set history_days = 400`;
-  off = await runCycle(loadConfig({ ...env, POOLED_MODEL: "off" }, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
+  off = await runCycle(loadConfig({ ...env, POOLED_MODEL: "off", ACCURATE_VARIANT: "false" }, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
   profilesAfterOff = [...await database.sql<{ history_days: number }[]>`select history_days from seasonal_profiles where level = 'global'`];
 }, 180_000);
 
@@ -57,7 +56,16 @@ describe("a cycle with pooled seasonal profiles", () => {
     expect(manifest.families).toEqual(pooled.families);
   });
 
-  it("with POOLED_MODEL=off leaves the profiles unrefreshed and the pooled model out", () => {
+  it("lets the accurate variant choose the pooled model too, alone or in its ensemble", async () => {
+    const key = keys(store.prefix).accurateHorizon(pooled.version, 60);
+    const fields = await store.redis.hkeys(key);
+    const payloads = await Promise.all(fields.map(async (field) => decodeStored<SeriesPayload>((await store.redis.hget<string>(key, field))!)));
+    expect(payloads).toHaveLength(4);
+    const withPooled = payloads.filter((p) => p.model === "pooled" || /^ensemble:(pooled\+|.*\+pooled$)/.test(p.model));
+    expect(withPooled.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("with POOLED_MODEL=off leaves the profiles unrefreshed and refits unchanged series without the pooled model", () => {
     expect(off.failed).toBe(0);
     expect(off.families.pooled).toBeUndefined();
     expect(off.models.pooled).toBeUndefined();

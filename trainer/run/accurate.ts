@@ -20,6 +20,7 @@ import { VariantWriter } from "../publish/variant-writer.ts";
 import { AccuracyTally } from "./accuracy.ts";
 import { fetchSeries, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { fitOptionsFor } from "./fit-settings.ts";
+import { attachProfiles, loadProfiles } from "./profiles.ts";
 
 export interface AccurateRun {
   sql: Sql;
@@ -105,7 +106,9 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
 
   const pool = new FitPool({ threads: config.FIT_THREADS, fit });
   try {
-    await pool.fitAll(inputs(), onResult);
+    // The same candidates as the fast variant, the pooled one included when it is on.
+    const profiles = config.POOLED_MODEL ? await loadProfiles(run.sql) : null;
+    await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
   } finally {
     await pool.close();
   }

@@ -34,9 +34,13 @@ export function historyDaysFor(config: TrainerConfig, variant: Variant): number 
   return variant === "accurate" ? config.HISTORY_DAYS : Math.min(config.FIT_HISTORY_DAYS, config.HISTORY_DAYS);
 }
 
-/** Identifies the settings a forecast was made with: a changed setting means a refit, whatever the data. */
-export function settingsHash(fit: FitOptions, historyDays: number): string {
-  return createHash("sha256").update(JSON.stringify({ ...fit, historyDays })).digest("base64url").slice(0, 22);
+/**
+ * Identifies the settings a forecast was made with: a changed setting means a
+ * refit, whatever the data. `pooled` (POOLED_MODEL) changes which candidates
+ * compete, so turning it off refits rather than republishing pooled forecasts.
+ */
+export function settingsHash(fit: FitOptions, historyDays: number, pooled: boolean): string {
+  return createHash("sha256").update(JSON.stringify({ ...fit, historyDays, pooled })).digest("base64url").slice(0, 22);
 }
 
 /** The last `days` of a series (the fast variant's window), with its start moved to match. */

@@ -55,7 +55,7 @@ export class ForecastQuality {
     this.#holidays = holidays;
     this.fit = fitOptionsFor(config, holidays, "fast");
     this.#historyDays = historyDaysFor(config, "fast");
-    this.#settings = settingsHash(this.fit, this.#historyDays);
+    this.#settings = settingsHash(this.fit, this.#historyDays, config.POOLED_MODEL);
     const k = keys(config.KEY_PREFIX);
     // Staged like the main hashes: the version's commit persists them (they are among its keys).
     this.#prophet = new VariantWriter(redis, { key: (h) => k.prophetHorizon(version, h), chunkSize: config.PUBLISH_CHUNK, ttlSeconds: 86_400 });
