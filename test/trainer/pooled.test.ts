@@ -54,6 +54,27 @@ describe("fitPooled", () => {
     expect(inside / total).toBeLessThan(0.9);
   });
 
+  it("learns the series' promotion lift and applies it to planned promotion days", () => {
+    const random = seededRandom(12);
+    const days = 400;
+    const shape = seasonalShape(PROFILE, START, days + 28);
+    const promo = Array.from({ length: days + 28 }, (_, t) => (t % 10 === 3 ? 1 : 0));
+    const units = Float64Array.from(shape.subarray(0, days), (s, t) => poisson(random, 30 * s * (promo[t] ? 1.6 : 1)));
+    const series = {
+      start: START, units, context: { profile: { ...PROFILE, annualGrowth: 1 } },
+      promo: Float64Array.from(promo.slice(0, days)), futurePromo: Float64Array.from(promo.slice(days)),
+    };
+    const { forecast, params } = fitPooled(series, { horizon: 28, level: 0.8 });
+    expect(params.promotionLift).toBeGreaterThan(1.45);
+    expect(params.promotionLift).toBeLessThan(1.7);
+    forecast.point.forEach((p, h) => {
+      const expected = 30 * shape[days + h] * (promo[days + h] ? 1.6 : 1);
+      expect(Math.abs(p / expected - 1), `day ${h}`).toBeLessThan(0.08);
+    });
+    // Without the flags the same series has no lift to learn.
+    expect(fitPooled({ ...series, promo: undefined, futurePromo: undefined }, { horizon: 28, level: 0.8 }).params.promotionLift).toBe(1);
+  });
+
   it("defers to the pooled growth when the series is too short for a trend of its own", () => {
     const { units } = draw({ days: 60, horizon: 0, level: 20, growth: 0, seed: 9 });
     const { params } = fitPooled({ start: START, units, context: { profile: PROFILE } }, { horizon: 10, level: 0.8 });

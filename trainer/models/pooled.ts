@@ -1,6 +1,6 @@
-// The pooled seasonal model: shape from what many series share, level and
-// trend from the series itself. Forecast = level × growth^years × weekday
-// index × month index. The indices come from the seasonal_profiles view
+// The pooled seasonal model: shape from what many series share, level, trend
+// and promotion lift from the series itself. Forecast = level × growth^years ×
+// weekday index × month index × lift on promotion days. The indices come from the seasonal_profiles view
 // (sql/006), so a series too short or too noisy to learn its own weekly and
 // yearly shape still forecasts it.
 import { SeriesError } from "./errors.ts";
@@ -23,6 +23,8 @@ export interface PooledParams {
   growth: number;
   /** Weight of the series' own trend against the pooled growth (0–1). */
   trendWeight: number;
+  /** Units on a promotion day over a day without one (1 when the series had none). */
+  promotionLift: number;
   /** Quantiles of the scaled backtest residuals that set the interval: [low, high]. */
   residualQuantiles: [number, number];
   /** Residuals behind them: from rolling-origin folds, or in-sample when the series is too short for one. */
@@ -39,6 +41,8 @@ const MIN_TREND_DAYS = 91;
  * a noisy one defers to the pool.
  */
 const TREND_PRIOR_SD = 0.05;
+/** A lift seen on n promotion days weighs n / (n + 7) against no lift. */
+const PROMOTION_PRIOR_DAYS = 7;
 /** Calibration folds: each origin 28 days before the next, up to three. */
 const CALIBRATION_FOLD_DAYS = 28;
 const CALIBRATION_FOLDS = 3;
@@ -88,6 +92,32 @@ interface PointFit {
   point: Float64Array;
   /** In-sample fitted values over the level window, for the fallback calibration. */
   fitted: { from: number; values: Float64Array };
+}
+
+/**
+ * Promotion lift over the level window of the first `days` days: units per
+ * unit of shape on promotion days over the same on the others, shrunk toward 1.
+ */
+function promotionLift(units: Float64Array, shape: Float64Array, flags: Float64Array, days: number): number {
+  let promoUnits = 0, promoShape = 0, promoDays = 0, baseUnits = 0, baseShape = 0;
+  for (let t = Math.max(0, days - LEVEL_WINDOW); t < days; t++) {
+    if (flags[t] === 1) {
+      promoUnits += units[t];
+      promoShape += shape[t];
+      promoDays++;
+    } else {
+      baseUnits += units[t];
+      baseShape += shape[t];
+    }
+  }
+  if (promoDays === 0 || promoUnits <= 0 || baseUnits <= 0) return 1;
+  const raw = promoUnits / promoShape / (baseUnits / baseShape);
+  return Math.exp((promoDays / (promoDays + PROMOTION_PRIOR_DAYS)) * Math.log(raw));
+}
+
+/** The shape with each promotion day scaled by the lift. */
+function promoted(shape: Float64Array, flags: Float64Array, lift: number): Float64Array {
+  return shape.map((s, t) => (flags[t] === 1 ? s * lift : s));
 }
 
 /** Level and trend of `units` given its shape (`shape` covers units and the horizon after). */
@@ -168,12 +198,14 @@ function quantile(sorted: number[], q: number): number {
  * after each. Only when the series is too short for any fold do in-sample
  * residuals stand in.
  */
-function calibrate(units: Float64Array, shape: Float64Array, growthPrior: number, final: PointFit, level: number) {
+function calibrate(units: Float64Array, shape: Float64Array, flags: Float64Array, growthPrior: number, final: PointFit, level: number) {
   const residuals: number[] = [];
   for (let k = 1; k <= CALIBRATION_FOLDS; k++) {
     const origin = units.length - k * CALIBRATION_FOLD_DAYS;
     if (origin < MIN_TRAIN_DAYS) break;
-    const fold = fitPoint(units.subarray(0, origin), shape, growthPrior, CALIBRATION_FOLD_DAYS);
+    // Each fold learns its lift from its own past only; the promotions after its origin were planned, so known.
+    const foldShape = promoted(shape, flags, promotionLift(units, shape, flags, origin));
+    const fold = fitPoint(units.subarray(0, origin), foldShape, growthPrior, CALIBRATION_FOLD_DAYS);
     for (let h = 0; h < CALIBRATION_FOLD_DAYS; h++) residuals.push((units[origin + h] - fold.point[h]) / scale(fold.point[h]));
   }
   const calibration: PooledParams["calibration"] = residuals.length ? "backtest" : "in_sample";
@@ -186,15 +218,21 @@ function calibrate(units: Float64Array, shape: Float64Array, growthPrior: number
   return { quantiles, calibration };
 }
 
+/** `promo` and `futurePromo` as in ModelSeries; absent, no day is a promotion. */
 export function fitPooled(
-  series: Pick<ModelSeries, "start" | "units" | "context">,
+  series: Pick<ModelSeries, "start" | "units" | "context"> & Partial<Pick<ModelSeries, "promo" | "futurePromo">>,
   settings: { horizon: number; level: number },
 ): { forecast: Forecast; params: PooledParams } {
   const profile = profileOf(series);
   const { units } = series;
-  const shape = seasonalShape(profile, series.start, units.length + settings.horizon);
-  const fit = fitPoint(units, shape, profile.annualGrowth, settings.horizon);
-  const { quantiles, calibration } = calibrate(units, shape, profile.annualGrowth, fit, settings.level);
+  const n = units.length;
+  const shape = seasonalShape(profile, series.start, n + settings.horizon);
+  const flags = new Float64Array(n + settings.horizon);
+  if (series.promo) flags.set(series.promo.subarray(0, n));
+  if (series.futurePromo) flags.set(series.futurePromo.subarray(0, settings.horizon), n);
+  const lift = promotionLift(units, shape, flags, n);
+  const fit = fitPoint(units, promoted(shape, flags, lift), profile.annualGrowth, settings.horizon);
+  const { quantiles, calibration } = calibrate(units, shape, flags, profile.annualGrowth, fit, settings.level);
   const point: number[] = [];
   const lower: number[] = [];
   const upper: number[] = [];
@@ -206,6 +244,6 @@ export function fitPooled(
   }
   return {
     forecast: { point, lower, upper },
-    params: { level: fit.level, growth: fit.growth, trendWeight: fit.trendWeight, residualQuantiles: quantiles, calibration },
+    params: { level: fit.level, growth: fit.growth, trendWeight: fit.trendWeight, promotionLift: lift, residualQuantiles: quantiles, calibration },
   };
 }
