@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { readConfig, type EdgeConfig, type Env } from "../config.ts";
-import { UrlTooLongError } from "../errors.ts";
+import { handleError, UrlTooLongError } from "../errors.ts";
 import { flushMetrics, recordRequest } from "../metrics.ts";
 import { redisFor } from "../store.ts";
 
@@ -32,9 +32,11 @@ export function requestContext(): MiddlewareHandler<{ Bindings: Env; Variables: 
     }
     const limit = config?.production.maxUrlLength;
     if (limit !== undefined && c.req.url.length > limit) {
-      throw new UrlTooLongError(`the URL is ${c.req.url.length} characters; at most ${limit} (MAX_URL_LENGTH): split the request or use * for whole axes`);
+      // Refused here, but still counted and logged below like any other answer.
+      c.res = handleError(new UrlTooLongError(`the URL is ${c.req.url.length} characters; at most ${limit} (MAX_URL_LENGTH): split the request or use * for whole axes`), c);
+    } else {
+      await next();
     }
-    await next();
     c.res.headers.set("X-Request-Id", requestId);
     if (!config) return;
     const route = routePath(c, -1);

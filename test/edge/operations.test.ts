@@ -75,6 +75,7 @@ describe("operations: health freshness, metrics, request ids and logs, input lim
     await publishVersion(edge.redis, catalogue(2, 2, 2), { prefix: edge.prefix });
     const long = await edge.get(`/v1/forecast?city=*&store=*&product=${"p1,".repeat(200)}p2`, { env: { MAX_URL_LENGTH: "512" } });
     expect(long.status).toBe(414);
+    expect(long.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
     const { error } = await readJson(long);
     expect(error.code).toBe("url_too_long");
     expect(error.message).toContain("at most 512 (MAX_URL_LENGTH)");
