@@ -2,6 +2,7 @@
 // and operations. Parsed with the rest of the configuration (config.ts), so
 // every bad variable is still reported in one message.
 import type { Env } from "./config.ts";
+import { MAX_GRID_SERIES } from "./grid.ts";
 
 export interface ProductionConfig {
   /** True: every /v1 read needs a valid API key (X-API-Key or Authorization: Bearer). */
@@ -39,7 +40,7 @@ export const PRODUCTION_DEFAULTS = {
   REQUIRE_API_KEY: "off",
   RATE_LIMIT: 600,
   RATE_LIMIT_WINDOW: 60,
-  MAX_GRID_SERIES: 1000,
+  MAX_GRID_SERIES,
   MAX_URL_LENGTH: 4096,
   STALE_WHILE_REVALIDATE: 30,
   STALE_IF_ERROR: 86_400,
