@@ -9,15 +9,12 @@
 // (dozens of Prophet fits per series) on an evenly spaced subset, with pooled
 // and seasonal naive scored on that subset too, so every row compares alike.
 // Without DATABASE_URL it runs on embedded PGlite (slower loading and refresh).
-import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import os from "node:os";
 import { createGunzip } from "node:zlib";
 import { Command } from "commander";
 import { parse } from "csv-parse";
-import postgres from "postgres";
 import { connect, type Sql } from "../../trainer/db/connect.ts";
-import { startEmbeddedPostgres } from "../../trainer/db/embedded.ts";
 import { migrate } from "../../trainer/db/migrate.ts";
 import { FitPool } from "../../trainer/fit/pool.ts";
 import { upsertCatalog } from "../../trainer/ingest/catalog.ts";
@@ -29,6 +26,7 @@ import type { FitOptions, FitResult, Forecast, SeriesInput } from "../../trainer
 import { fetchSeries, loadDimensions, type SeriesRecord } from "../../trainer/run/fetch.ts";
 import { loadProfiles } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
+import { benchDatabase } from "../bench-database.ts";
 
 const opts = new Command("bench-accuracy-pooled")
   .option("--data <file>", "train.csv.gz of the store-item-demand data", "/work/shared/data/store-item-demand/train.csv.gz")
@@ -58,27 +56,10 @@ async function readSales(file: string): Promise<Row[]> {
   return rows;
 }
 
-async function database(): Promise<{ sql: Sql; close: () => Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (!base) {
-    const embedded = await startEmbeddedPostgres();
-    const { sql } = connect(embedded.url, { max: 2 });
-    return { sql, close: async () => { await sql.end(); await embedded.close(); } };
-  }
-  const schema = `bench_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create schema ${schema}`);
-  const url = new URL(base);
-  url.searchParams.set("search_path", schema);
-  const { sql } = connect(url.toString(), { max: 2 });
-  return {
-    sql,
-    close: async () => {
-      await sql.end();
-      await admin.unsafe(`drop schema ${schema} cascade`);
-      await admin.end();
-    },
-  };
+async function database(): Promise<{ sql: Sql; label: string; close: () => Promise<void> }> {
+  const bench = await benchDatabase();
+  const { sql } = connect(bench.url, { max: 2 });
+  return { sql, label: bench.label, close: async () => { await sql.end(); await bench.close(); } };
 }
 
 interface Scored { smape: number; mase: number | null }
@@ -245,8 +226,8 @@ try {
   }
 
   console.log(`\nstore-item-demand: ${records.length} series, ${opts.history} days of history each, trained through ${opts.cutoff}, ${opts.horizon} days scored;`);
-  console.log(`${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, ${opts.threads} fit threads on ${os.cpus().length} cores; ${training.length.toLocaleString("en")} sales rows loaded in ${loadSeconds.toFixed(1)} s`);
-  console.log(`subset: ${subset.length} series, every ${step}th\n`);
+  console.log(`${db.label}, ${opts.threads} fit threads on ${os.cpus().length} cores; ${training.length.toLocaleString("en")} sales rows loaded in ${loadSeconds.toFixed(1)} s`);
+  console.log(subset.length ? `subset: ${subset.length} series, every ${step}th\n` : "");
   console.log("| model | series | sMAPE | MASE | time |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of results) {

@@ -1,8 +1,8 @@
 // The pooled seasonal model: shape from what many series share, level, trend
 // and promotion lift from the series itself. Forecast = level × growth^years ×
-// weekday index × month index × lift on promotion days. The indices come from the seasonal_profiles view
-// (sql/006), so a series too short or too noisy to learn its own weekly and
-// yearly shape still forecasts it.
+// weekday index × month index × lift on promotion days. The indices come from
+// the seasonal_profiles view (sql/006), so a series too short or too noisy to
+// learn its own weekly and yearly shape still forecasts it.
 import { SeriesError } from "./errors.ts";
 import type { Forecast, ModelSeries } from "./types.ts";
 
