@@ -7,7 +7,7 @@
 // peak RSS (fit threads included) as a markdown table.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench:trainer
-//   … npm run bench:trainer -- --series 2000 --fast-only     (memory at scale)
+//   … npm run bench:trainer -- --series 2000 --fast-only --cycles 2     (memory at scale)
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import postgres from "postgres";
@@ -27,8 +27,9 @@ const opts = new Command("bench-trainer")
   .option("--days <n>", "days of generated history", (v) => Number(v), DEMO_GRID.days)
   .option("--series <n>", "series: 125 is the demo grid, any other number a generated grid", (v) => Number(v), 125)
   .option("--fast-only", "ACCURATE_VARIANT=false: time the fast variant only")
+  .option("--cycles <n>", "run the first n of: cold, unchanged, warm refit, cold refit", (v) => Number(v), 4)
   .parse()
-  .opts<{ days: number; series: number; fastOnly?: boolean }>();
+  .opts<{ days: number; series: number; fastOnly?: boolean; cycles: number }>();
 
 const schema = `bench_${randomBytes(4).toString("hex")}`;
 let url = process.env.DATABASE_URL;
@@ -67,7 +68,7 @@ try {
     ["cold refit", { MODEL_MAX_AGE_HOURS: "0", ACCURATE_VARIANT: "false", WARM_START: "false" }],
   ];
   const runs: { label: string; summary: CycleSummary; peakRssMb: number }[] = [];
-  for (const [label, extra] of cycles) {
+  for (const [label, extra] of cycles.slice(0, opts.cycles)) {
     const summary = await runCycle(loadConfig({ ...benchEnv, ...extra }, { needsStore: true }), { sql, db, redis, log: createLogger("warn") });
     runs.push({ label, summary, peakRssMb: process.resourceUsage().maxRSS / 1024 });
   }
