@@ -3,7 +3,10 @@
 // published version must equal a single-host run on the same data: the same
 // models and point forecasts (Prophet's point forecast is deterministic for a
 // cold start; its interval draws are not seedable, so intervals are only
-// checked to bracket the points).
+// checked to bracket the points). Workers start once the coordinator has
+// queued its jobs: on the embedded PGlite every client shares one session, and
+// another client's query while the cycle's fetch cursor is open would close
+// its portal (real Postgres has no such limit).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,9 +63,21 @@ beforeAll(async () => {
   [distributed, single] = await Promise.all([setup(), setup()]);
   // The coordinator installs the queue schema; the workers then find it.
   boss = await startBoss(distributed.config, log);
-  startWorker(distributed.database.url);
-  startWorker(distributed.database.url);
 }, 120_000);
+
+/** A distributed cycle on `distributed`; `whenQueued` runs once its jobs are all queued. */
+function distributedCycle(whenQueued: () => void | Promise<void>) {
+  const { database, store, config } = distributed;
+  let queued: Promise<void> = Promise.resolve();
+  const result = runGuardedCycle(config, {
+    sql: database.sql, db: database.db, redis: store.redis, log, alerter: new Alerter({ log }),
+    createFitter: (fit, runId) => new DistributedFitter({
+      boss, sql: database.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, pollMs: 100,
+      onQueued: () => void (queued = Promise.resolve(whenQueued())),
+    }),
+  }, { trigger: "manual" });
+  return result.then(async (r) => (await queued, r));
+}
 
 afterAll(async () => {
   await boss?.stop({ graceful: false });
@@ -89,14 +104,12 @@ async function publishedSeries(store: TestStore): Promise<{ manifest: Manifest; 
 
 describe("distributed fitting on pg-boss", () => {
   it("a coordinator and two workers publish what a single host publishes", async () => {
-    await expect.poll(() => workers.map((w) => (/worker ready/.test(w.output) ? "ready" : w.output)), { timeout: 60_000, interval: 100 })
-      .toEqual(["ready", "ready"]);
-    const { database, store, config } = distributed;
-    const result = await runGuardedCycle(config, {
-      sql: database.sql, db: database.db, redis: store.redis, log, alerter: new Alerter({ log }),
-      createFitter: (fit, runId) => new DistributedFitter({ boss, sql: database.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, pollMs: 100 }),
-    }, { trigger: "manual" });
-    expect(result.outcome, result.outcome === "failed" ? String(result.error) : "").toBe("published");
+    const { database, store } = distributed;
+    const result = await distributedCycle(() => {
+      startWorker(database.url);
+      startWorker(database.url);
+    });
+    expect(result.outcome, result.outcome === "failed" ? `${String(result.error)} ${JSON.stringify((result.error as { query?: string }).query)} ${(result.error as Error).stack}` : "").toBe("published");
     const reference = await runGuardedCycle(single.config, {
       sql: single.database.sql, db: single.database.db, redis: single.store.redis, log, alerter: new Alerter({ log }),
     }, { trigger: "manual" });
@@ -132,26 +145,25 @@ describe("distributed fitting on pg-boss", () => {
   }, 60_000);
 
   it("a job whose worker died mid-fit is retried by another worker, and the cycle still publishes every series", async () => {
-    const { database, store, config } = distributed;
+    const { database } = distributed;
     // A new day of sales, so every series is fitted again rather than carried over.
     await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
                        select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = ${END}`;
-    const cycle = runGuardedCycle(config, {
-      sql: database.sql, db: database.db, redis: store.redis, log, alerter: new Alerter({ log }),
-      createFitter: (fit, runId) => new DistributedFitter({ boss, sql: database.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, pollMs: 100 }),
-    }, { trigger: "manual" });
-    // A worker that takes a job and dies: it never completes it and never sends a heartbeat.
     let claimed: string | undefined;
-    await expect.poll(async () => (claimed ??= (await boss.fetch<FitJob>(FIT_QUEUE))[0]?.id), { timeout: 30_000, interval: 100 }).toBeTruthy();
-    const survivor = startWorker(distributed.database.url);
-    const result = await cycle;
-    expect(result.outcome).toBe("published");
+    let survivor: (typeof workers)[number] | undefined;
+    const result = await distributedCycle(async () => {
+      // A worker that takes a job and dies: it never completes it and never sends a heartbeat.
+      claimed = (await boss.fetch<FitJob>(FIT_QUEUE))[0]?.id;
+      survivor = startWorker(database.url);
+    });
+    expect(claimed).toBeTruthy();
+    expect(result.outcome, result.outcome === "failed" ? `${String(result.error)} ${JSON.stringify((result.error as { query?: string }).query)} ${(result.error as Error).stack}` : "").toBe("published");
     if (result.outcome !== "published") return;
     expect(result.summary).toMatchObject({ series: 5, failed: 0 });
     const [job] = await boss.findJobs(FIT_QUEUE, { id: claimed! });
     expect(job).toMatchObject({ state: "completed", retryCount: 1 });
-    expect(survivor.output).toContain(claimed!);
-    survivor.child.kill("SIGTERM");
-    expect(await survivor.exit).toBe(0);
+    expect(survivor!.output).toContain(claimed!);
+    survivor!.child.kill("SIGTERM");
+    expect(await survivor!.exit).toBe(0);
   }, 90_000);
 });

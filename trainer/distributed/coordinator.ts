@@ -1,5 +1,5 @@
-// `trainer run --distributed`: the cycle's fit stage as pg-boss jobs. Series
-// stream out in chunks of FIT_JOB_SERIES; results come back through
+// `trainer run --distributed`: the cycle's fit stage as pg-boss jobs of
+// FIT_JOB_SERIES series each; results come back through
 // fit_job_result and go into the cycle's own record and publish path, so the
 // publish is the same atomic one as on a single host. A job that fails for
 // good (every retry used) publishes its series with the fallback model.
@@ -22,6 +22,8 @@ export interface CoordinatorOptions {
   /** Stops waiting for results (the cycle is being abandoned). */
   signal?: AbortSignal;
   pollMs?: number;
+  /** Called once every job is queued (the series stream has ended), before waiting for results. */
+  onQueued?: (jobs: number) => void;
 }
 
 export class DistributedFitter implements SeriesFitter {
@@ -35,31 +37,34 @@ export class DistributedFitter implements SeriesFitter {
   }
 
   async fitAll(inputs: AsyncIterable<SeriesInput>, onResult: (result: FitResult) => Promise<void>): Promise<{ jobs: number }> {
-    let chunk: SeriesInput[] = [];
-    let jobs = 0;
+    // Jobs are queued once the fetch has streamed every series: no other query
+    // runs while its cursor is open, which the embedded PGlite (one session
+    // for every client) needs. The cycle holds each series until its result
+    // is back either way.
+    const chunks: SeriesInput[][] = [[]];
     for await (const input of inputs) {
-      chunk.push(input);
-      if (chunk.length >= this.#o.seriesPerJob) {
-        await this.#send(chunk);
-        jobs++;
-        chunk = [];
-      }
+      if (chunks.at(-1)!.length >= this.#o.seriesPerJob) chunks.push([]);
+      chunks.at(-1)!.push(input);
     }
-    if (chunk.length) {
-      await this.#send(chunk);
-      jobs++;
-    }
+    if (chunks.at(-1)!.length === 0) chunks.pop();
+    for (let i = 0; i < chunks.length; i += 100) await this.#send(chunks.slice(i, i + 100));
+    const jobs = chunks.length;
     this.#o.log.info({ runId: this.#o.runId, jobs }, `sent ${jobs} fit jobs to the ${FIT_QUEUE} queue; waiting for workers`);
+    this.#o.onQueued?.(jobs);
     await this.#collect(onResult);
     return { jobs };
   }
 
   async close(): Promise<void> {}
 
-  async #send(series: SeriesInput[]): Promise<void> {
-    const id = randomUUID();
-    this.#outstanding.set(id, new Set(series.map((s) => s.id)));
-    await this.#o.boss.insert(FIT_QUEUE, [{ id, data: { runId: this.#o.runId, fit: this.#o.fit, series } satisfies FitJob }]);
+  /** Queues a batch of jobs in one statement. */
+  async #send(chunks: SeriesInput[][]): Promise<void> {
+    const jobs = chunks.map((series) => {
+      const id = randomUUID();
+      this.#outstanding.set(id, new Set(series.map((s) => s.id)));
+      return { id, data: { runId: this.#o.runId, fit: this.#o.fit, series } satisfies FitJob };
+    });
+    await this.#o.boss.insert(FIT_QUEUE, jobs);
   }
 
   async #collect(onResult: (result: FitResult) => Promise<void>): Promise<void> {
@@ -67,10 +72,21 @@ export class DistributedFitter implements SeriesFitter {
     const owner = new Map<string, string>();
     for (const [job, ids] of this.#outstanding) for (const id of ids) owner.set(id, job);
     let lastStateCheck = 0;
+    let errors = 0;
     while (this.#outstanding.size > 0) {
       this.#o.signal?.throwIfAborted();
-      const rows = await sql<{ series_id: string; result: FitResult }[]>`
-        delete from fit_job_result where run_id = ${runId} returning series_id, result`;
+      let rows: { series_id: string; result: FitResult }[];
+      try {
+        rows = await sql<{ series_id: string; result: FitResult }[]>`
+          delete from fit_job_result where run_id = ${runId} returning series_id, result`;
+        errors = 0;
+      } catch (error) {
+        // A long wait should survive a dropped connection or a failed poll; five in a row end it.
+        if (++errors >= 5) throw error;
+        this.#o.log.warn({ err: error, runId }, "could not read fit results; trying again");
+        await new Promise((r) => setTimeout(r, 200 * errors));
+        continue;
+      }
       for (const row of rows) {
         const job = owner.get(row.series_id);
         if (job === undefined || !this.#outstanding.get(job)?.delete(row.series_id)) continue;

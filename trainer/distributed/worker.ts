@@ -33,7 +33,7 @@ export class FitWorker {
   async start(): Promise<void> {
     const fit = (id: string, job: FitJob) => this.#fit(id, job);
     // Two jobs at a time keep every thread busy across the tail of a job.
-    await this.#o.boss.work<FitJob>(FIT_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+    await this.#o.boss.work<FitJob>(FIT_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 1 },
       async function fitJob([job]) {
         return await fit(job.id, job.data);
       });
