@@ -60,6 +60,8 @@ try {
     ? await seedDemo(sql, { ...DEMO_GRID, days: opts.days, end: yesterday() })
     : await seedGrid(sql, { series: opts.series, days: opts.days, end: yesterday() });
   const seedMs = performance.now() - seedStart;
+  // The seeding runs in this process too: its share of the peak, before any cycle.
+  const seededRssMb = process.resourceUsage().maxRSS / 1024;
   const cycles: [string, Record<string, string>][] = [
     ["cold (first run)", {}],
     ["unchanged (fits skipped)", {}],
@@ -73,7 +75,7 @@ try {
     runs.push({ label, summary, peakRssMb: process.resourceUsage().maxRSS / 1024 });
   }
   const stages = ["refresh", "fetch", "fit", "record", "publish", "total", "accurate"];
-  console.log(`\nTraining cycle, ${seeded.series} series × ${opts.days} days (${seeded.rows.toLocaleString("en")} sales rows, seeded in ${(seedMs / 1000).toFixed(1)} s),`);
+  console.log(`\nTraining cycle, ${seeded.series} series × ${opts.days} days (${seeded.rows.toLocaleString("en")} sales rows, seeded in ${(seedMs / 1000).toFixed(1)} s, peak RSS by then ${seededRssMb.toFixed(0)} MB),`);
   console.log(`${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), history ${config.HISTORY_DAYS} days (fast fits ${config.FIT_HISTORY_DAYS}), ${config.BACKTEST_FOLDS} folds of ${config.HOLDOUT_DAYS} days, accurate variant ${config.ACCURATE_VARIANT ? "on" : "off"}\n`);
   console.log(`| cycle | ${stages.join(" | ")} | refitted | peak RSS |`);
   console.log(`|---|${stages.map(() => "---:").join("|")}|---:|---:|`);

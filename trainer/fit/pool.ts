@@ -20,6 +20,12 @@ export interface FitPoolOptions {
   log?: (line: string, stream: "stdout" | "stderr") => void;
   /** The thread's entry module; only tests replace it. */
   workerUrl?: URL;
+  /**
+   * Series a thread fits before it is replaced by a fresh one (default 250).
+   * WebAssembly memory never shrinks and grows by about 0.1 MB per fit, so
+   * without this a thread's memory would grow with the number of series.
+   */
+  recycleAfter?: number;
 }
 
 interface Task {
@@ -39,7 +45,9 @@ export class FitPool {
   readonly #options: Readonly<FitOptions>;
   readonly #log: FitPoolOptions["log"];
   readonly #workerUrl: URL;
+  readonly #recycleAfter: number;
   readonly #slots: Slot[];
+  #started = 0;
   readonly #queue: Task[] = [];
   #pending = 0;
   #drained: (() => void)[] = [];
@@ -52,8 +60,15 @@ export class FitPool {
     this.#options = checkFitOptions(options.fit);
     this.#log = options.log;
     this.#workerUrl = options.workerUrl ?? new URL("./worker.ts", import.meta.url);
+    this.#recycleAfter = options.recycleAfter ?? 250;
+    if (!Number.isInteger(this.#recycleAfter) || this.#recycleAfter < 1) throw new RangeError(`recycleAfter must be an integer >= 1 (got ${String(options.recycleAfter)})`);
     // Started now, so the WASM loads while the caller is still fetching series.
     this.#slots = Array.from({ length: threads }, () => this.#spawn());
+  }
+
+  /** Threads started so far, replacements included. */
+  get threadsStarted(): number {
+    return this.#started;
   }
 
   /** Resolves with the series' result; never rejects for anything about the series itself. */
@@ -138,11 +153,12 @@ export class FitPool {
 
   #spawn(): Slot {
     const worker = new Worker(this.#workerUrl, {
-      workerData: { fit: this.#options } satisfies WorkerConfig,
+      workerData: { fit: this.#options, recycleAfter: this.#recycleAfter } satisfies WorkerConfig,
       stdout: true,
       stderr: true,
     });
     const slot: Slot = { worker, task: null, alive: true };
+    this.#started++;
     worker.on("message", ({ result, retire }: FitReply) => {
       const task = slot.task;
       slot.task = null;

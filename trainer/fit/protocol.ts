@@ -4,6 +4,8 @@ import type { FitOptions, FitResult, ModelSeries } from "../models/types.ts";
 
 export interface WorkerConfig {
   fit: FitOptions;
+  /** Series a thread fits before it asks to be replaced (see FitPoolOptions.recycleAfter). */
+  recycleAfter: number;
 }
 
 /** Posted with its Float64Array buffers transferred, not copied. */

@@ -8,7 +8,8 @@ import type { FitReply, FitRequest, WorkerConfig } from "./protocol.ts";
 
 if (!parentPort) throw new Error("trainer/fit/worker.ts runs inside a FitPool worker thread, not on its own");
 const port = parentPort;
-const { fit: options } = workerData as WorkerConfig;
+const { fit: options, recycleAfter } = workerData as WorkerConfig;
+let fitted = 0;
 
 const ready = loadProphet();
 // A load failure is reported per series below; left unhandled it would kill the thread and the pool would respawn it forever.
@@ -24,6 +25,7 @@ port.on("message", async ({ series }: FitRequest) => {
   } catch (error) {
     result = fitFailure(series.id, error, performance.now() - started);
   }
-  // After a WASM trap, ask the pool for a fresh thread rather than trust this instance again.
-  port.postMessage({ result, retire: !prophetUsable() } satisfies FitReply);
+  // After a WASM trap, ask the pool for a fresh thread rather than trust this instance again;
+  // and after recycleAfter series, since WASM memory only grows (Stan's keeps ~0.1 MB a fit).
+  port.postMessage({ result, retire: !prophetUsable() || ++fitted >= recycleAfter } satisfies FitReply);
 });

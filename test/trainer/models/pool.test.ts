@@ -41,6 +41,19 @@ describe("FitPool", () => {
     }
   });
 
+  it("replaces a thread after recycleAfter series, so WASM memory cannot grow with the series count", async () => {
+    const recycling = new FitPool({ threads: 1, fit, recycleAfter: 2 });
+    try {
+      const results = await Promise.all([0, 1, 2, 3, 4].map((i) => recycling.fit(synthetic({ id: `r${i}`, days: 60, seed: 40 + i }).series)));
+      expect(results.every((r) => r.ok)).toBe(true);
+      // 5 series at 2 per thread: the first thread and two replacements.
+      expect(recycling.threadsStarted).toBe(3);
+    } finally {
+      await recycling.close();
+    }
+    expect(() => new FitPool({ threads: 1, fit, recycleAfter: 0 })).toThrow("recycleAfter must be an integer >= 1");
+  });
+
   it("reads at most 2×threads series ahead of the results handled", async () => {
     let read = 0;
     let handled = 0;
