@@ -128,6 +128,12 @@ describe("model selection in a cycle", () => {
     const field = seriesField("lisbon", "lisbon-central", "espresso-beans");
     const [old, copied] = [await payload(k.accurateHorizon(first.version, 7), field), await payload(k.accurateHorizon(second.version, 7), field)];
     expect(copied).toEqual({ ...old, version: second.version });
+    // Different accurate settings: the fast fits are still skipped, the accurate variant is fitted afresh.
+    const changed = await cycle({ ACCURATE_FOLDS: "2" });
+    expect(changed.accuracy).toMatchObject({ fitted: 0, skipped: 10 });
+    const [run] = await database.sql`select accuracy from training_run where id = ${changed.runId}`;
+    expect(run.accuracy.accurate.reused).toBe(0);
+    expect(JSON.parse((await store.redis.get<string>(k.accurateReady(changed.version)))!)).toMatchObject({ series: 10, settings: expect.any(String) });
 
     // Too old: refitted, warm-started from the stored params, to the same forecast within a small tolerance.
     const third = await cycle({ MODEL_MAX_AGE_HOURS: "0", ACCURATE_VARIANT: "false" });

@@ -19,7 +19,7 @@ import { encodeHorizons } from "../publish/payloads.ts";
 import { VariantWriter } from "../publish/variant-writer.ts";
 import { AccuracyTally } from "./accuracy.ts";
 import { fetchSeries, type Dimensions, type SeriesRecord } from "./fetch.ts";
-import { fitOptionsFor } from "./fit-settings.ts";
+import { fitOptionsFor, historyDaysFor, settingsHash } from "./fit-settings.ts";
 import { attachProfiles, loadProfiles } from "./profiles.ts";
 
 export interface AccurateRun {
@@ -54,7 +54,10 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
   const tally = new AccuracyTally(config.OUTLIER_MASE);
   const models: Record<string, number> = {};
   const inFlight = new Map<string, SeriesRecord>();
-  const previousReady = run.previous ? await run.redis.exists(k.accurateReady(run.previous)) : 0;
+  // The previous version's accurate forecasts stand only if they were made with these settings.
+  const settings = settingsHash(fit, historyDaysFor(config, "accurate"), config.POOLED_MODEL);
+  const previousMarker = run.previous ? await run.redis.get<string>(k.accurateReady(run.previous)) : null;
+  const previousReady = previousMarker !== null && readySettings(previousMarker) === settings;
   let reused = 0;
   let failed = 0;
 
@@ -114,7 +117,7 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
   }
   await writer.flush();
   const series = writer.written;
-  await run.redis.set(k.accurateReady(run.version), JSON.stringify({ series, finishedAt: new Date().toISOString() }));
+  await run.redis.set(k.accurateReady(run.version), JSON.stringify({ series, finishedAt: new Date().toISOString(), settings }));
   // Replaced while this ran (another trainer committed): its other keys already expire; these must too.
   if ((await run.redis.get<string>(k.live)) !== run.version) {
     const pipeline = run.redis.pipeline();
@@ -123,4 +126,13 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
     await pipeline.exec();
   }
   return { series, reused, failed, models, accuracy: tally.summary(), ms: performance.now() - started };
+}
+
+function readySettings(marker: string): string | null {
+  try {
+    const parsed = JSON.parse(marker) as { settings?: unknown };
+    return typeof parsed.settings === "string" ? parsed.settings : null;
+  } catch {
+    return null;
+  }
 }
