@@ -1,4 +1,5 @@
 // What the edge tests' global setup (Node) hands to the tests (workerd).
+import type {} from "vitest";
 export interface EdgeTestEndpoints {
   /** The project's Upstash-compatible endpoint. */
   storeUrl: string;
