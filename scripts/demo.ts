@@ -73,11 +73,21 @@ async function main() {
   }, (s) => `${s.url} over ${s.backend === "redis" ? `Redis at ${process.env.REDIS_URL}` : "an in-process store"}`);
 
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, LOG_LEVEL: "warn" }, { needsStore: true });
-  console.log(`${bold("▸")} Training ${seeded.series} series on ${config.FIT_THREADS} threads (Prophet, ${config.HOLDOUT_DAYS}-day backtest, 7/30/60-day horizons)`);
+  console.log(`${bold("▸")} Training ${seeded.series} series on ${config.FIT_THREADS} threads: each model chosen by a ${config.BACKTEST_FOLDS} × ${config.HOLDOUT_DAYS}-day rolling backtest, 7/30/60-day horizons`);
+  const startWorker = () => startWranglerDev({ port: flags.workerPort, vars: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token } });
+  // The Worker can start as soon as the fast version is live, while the
+  // accurate variant is still being fitted.
+  let workerStarting: ReturnType<typeof startWorker> | undefined;
   let lastPrinted = 0;
   const summary = await runCycle(config, {
     sql, db, redis: connectStore({ url: store.url, token }), log: createLogger("warn"),
-    onStage: (name, ms) => console.log(`    ${name.padEnd(8)} ${seconds(ms).padStart(8)}`),
+    onStage: (name, ms) => {
+      console.log(`    ${name.padEnd(8)} ${seconds(ms).padStart(8)}${name === "publish" ? dim("   fast version live; fitting the accurate variant") : ""}`);
+      if (name === "publish") {
+        workerStarting = startWorker();
+        workerStarting.then((w) => cleanups.push(() => w.close()), () => {});
+      }
+    },
     onProgress: (done, all) => {
       if (process.stdout.isTTY) {
         process.stdout.write(`\r    fitted ${done}/${all}${done === all ? "\n" : ""}`);
@@ -91,7 +101,8 @@ async function main() {
   console.log(`    ${bold(`published ${summary.version}`)}: ${summary.series} series (${models}), ${summary.failed} failed, origin ${summary.origin}`);
 
   const worker = await step("Worker (wrangler dev)", async () => {
-    const w = await startWranglerDev({ port: flags.workerPort, vars: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token } });
+    if (workerStarting) return workerStarting;
+    const w = await startWorker();
     cleanups.push(() => w.close());
     return w;
   }, (w) => w.url);
