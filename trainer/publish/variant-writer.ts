@@ -13,6 +13,16 @@ export interface VariantWriterOptions {
   ttlSeconds?: number;
 }
 
+type Pipeline = ReturnType<Redis["pipeline"]>;
+
+/** Queues one HSET (and EXPIRE, when given) per horizon for a batch of series. */
+export function queueHorizons(pipeline: Pipeline, key: (h: Horizon) => string, batch: readonly (readonly [string, Record<Horizon, string>])[], ttlSeconds?: number): void {
+  for (const h of HORIZONS) {
+    pipeline.hset(key(h), Object.fromEntries(batch.map(([field, encoded]) => [field, encoded[h]])));
+    if (ttlSeconds !== undefined) pipeline.expire(key(h), ttlSeconds);
+  }
+}
+
 export class VariantWriter {
   readonly #redis: Redis;
   readonly #options: VariantWriterOptions;
@@ -44,11 +54,7 @@ export class VariantWriter {
     this.#pending = [];
     const started = performance.now();
     const pipeline = this.#redis.pipeline();
-    for (const h of HORIZONS) {
-      const key = this.#options.key(h);
-      pipeline.hset(key, Object.fromEntries(batch.map(([field, encoded]) => [field, encoded[h]])));
-      if (this.#options.ttlSeconds !== undefined) pipeline.expire(key, this.#options.ttlSeconds);
-    }
+    queueHorizons(pipeline, this.#options.key, batch, this.#options.ttlSeconds);
     await pipeline.exec();
     this.#written += batch.length;
     this.#busyMs += performance.now() - started;

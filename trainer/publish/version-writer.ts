@@ -4,6 +4,7 @@
 // a run that dies half way leaves no trace once the TTL runs out.
 import type { Redis } from "@upstash/redis";
 import { HORIZONS, keys, seriesField, type Horizon, type Keys } from "../../edge/contract/keys.ts";
+import { queueHorizons } from "./variant-writer.ts";
 import type { Manifest } from "../../edge/contract/payload.ts";
 
 export interface VersionWriterOptions {
@@ -64,11 +65,7 @@ export class VersionWriter {
     const started = performance.now();
     const staging = this.#options.stagingSeconds ?? 86_400;
     const pipeline = this.#redis.pipeline();
-    for (const h of HORIZONS) {
-      const key = this.#keys.horizon(this.#options.version, h);
-      pipeline.hset(key, Object.fromEntries(batch.map((p) => [p.field, p.encoded[h]])));
-      pipeline.expire(key, staging);
-    }
+    queueHorizons(pipeline, (h) => this.#keys.horizon(this.#options.version, h), batch.map((p) => [p.field, p.encoded] as const), staging);
     const histories = batch.filter((p) => p.history !== undefined);
     if (histories.length > 0) {
       const key = this.#keys.history(this.#options.version);
