@@ -9,12 +9,12 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { Pool } from "undici";
+import { freePort } from "../../scripts/wrangler-dev.ts";
 import { startUpstashLocal, type UpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
 import { workerdConfig } from "./workerd-config.ts";
@@ -26,14 +26,6 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 /** Share of requests for grids never asked before: they need the store. */
 const COLD_SHARE = 0.1;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 type Phase = "before" | "down" | "after";
 interface Tally {

@@ -7,11 +7,11 @@
 import { spawn, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
+import { freePort } from "../../scripts/wrangler-dev.ts";
 import { startUpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
 import { measureStoreClients } from "./store-clients.ts";
@@ -24,14 +24,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const H = 30;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
