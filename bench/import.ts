@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { Command } from "commander";
 import { connect } from "../trainer/db/connect.ts";
-import { benchDatabase } from "./bench-database.ts";
+import { scratchDatabase } from "../test/support/database.ts";
 import { migrate } from "../trainer/db/migrate.ts";
 import { importCsv, openCsv, type ImportReport } from "../trainer/import/csv-import.ts";
 import { KAGGLE_STORE_ITEM } from "../trainer/import/mapping.ts";
@@ -25,7 +25,7 @@ if (!existsSync(opts.file)) {
   process.exit(1);
 }
 
-const database = await benchDatabase();
+const database = await scratchDatabase("bench");
 const url = database.url;
 const { sql } = connect(url, { max: 2 });
 

@@ -10,7 +10,7 @@ import os from "node:os";
 import { Command } from "commander";
 import { loadConfig } from "../trainer/config.ts";
 import { connect } from "../trainer/db/connect.ts";
-import { benchDatabase } from "./bench-database.ts";
+import { scratchDatabase } from "../test/support/database.ts";
 import { migrate } from "../trainer/db/migrate.ts";
 import { createLogger } from "../trainer/log.ts";
 import { connectStore } from "../trainer/publish/store.ts";
@@ -24,7 +24,7 @@ const opts = new Command("bench-trainer-scale")
   .parse()
   .opts<{ stores: number; products: number; cores: number }>();
 
-const database = await benchDatabase();
+const database = await scratchDatabase("bench");
 const url = database.url;
 const token = randomBytes(8).toString("hex");
 const store = await startUpstashLocal({ token, redisUrl: process.env.REDIS_URL });

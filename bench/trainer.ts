@@ -10,11 +10,10 @@
 //   … npm run bench:trainer -- --series 2000 --fast-only --cycles 2     (memory at scale)
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import postgres from "postgres";
 import { Command } from "commander";
 import { loadConfig } from "../trainer/config.ts";
 import { connect } from "../trainer/db/connect.ts";
-import { startEmbeddedPostgres } from "../trainer/db/embedded.ts";
+import { scratchDatabase } from "../test/support/database.ts";
 import { migrate } from "../trainer/db/migrate.ts";
 import { createLogger } from "../trainer/log.ts";
 import { connectStore } from "../trainer/publish/store.ts";
@@ -31,20 +30,8 @@ const opts = new Command("bench-trainer")
   .parse()
   .opts<{ days: number; series: number; fastOnly?: boolean; cycles: number }>();
 
-const schema = `bench_${randomBytes(4).toString("hex")}`;
-let url = process.env.DATABASE_URL;
-let admin: postgres.Sql | undefined;
-let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-if (url) {
-  admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create schema ${schema}`);
-  const u = new URL(url);
-  u.searchParams.set("search_path", schema);
-  url = u.toString();
-} else {
-  embedded = await startEmbeddedPostgres();
-  url = embedded.url;
-}
+const database = await scratchDatabase("bench");
+const url = database.url;
 const token = randomBytes(8).toString("hex");
 const store = await startUpstashLocal({ token, redisUrl: process.env.REDIS_URL });
 const prefix = `bench${randomBytes(3).toString("hex")}`;
@@ -76,7 +63,7 @@ try {
   }
   const stages = ["refresh", "fetch", "fit", "record", "publish", "total", "accurate"];
   console.log(`\nTraining cycle, ${seeded.series} series × ${opts.days} days (${seeded.rows.toLocaleString("en")} sales rows, seeded in ${(seedMs / 1000).toFixed(1)} s, peak RSS by then ${seededRssMb.toFixed(0)} MB),`);
-  console.log(`${process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded PGlite"}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), history ${config.HISTORY_DAYS} days (fast fits ${config.FIT_HISTORY_DAYS}), ${config.BACKTEST_FOLDS} folds of ${config.HOLDOUT_DAYS} days, accurate variant ${config.ACCURATE_VARIANT ? "on" : "off"}\n`);
+  console.log(`${database.label}, store ${store.backend}, ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), history ${config.HISTORY_DAYS} days (fast fits ${config.FIT_HISTORY_DAYS}), ${config.BACKTEST_FOLDS} folds of ${config.HOLDOUT_DAYS} days, accurate variant ${config.ACCURATE_VARIANT ? "on" : "off"}\n`);
   console.log(`| cycle | ${stages.join(" | ")} | refitted | peak RSS |`);
   console.log(`|---|${stages.map(() => "---:").join("|")}|---:|---:|`);
   for (const { label, summary, peakRssMb } of runs) {
@@ -88,9 +75,5 @@ try {
   if (leftovers.length) await redis.del(...leftovers);
   await sql.end();
   await store.close();
-  if (admin) {
-    await admin.unsafe(`drop schema ${schema} cascade`);
-    await admin.end();
-  }
-  await embedded?.close();
+  await database.close();
 }

@@ -26,7 +26,7 @@ import type { FitOptions, FitResult, Forecast, SeriesInput } from "../../trainer
 import { fetchSeries, loadDimensions, type SeriesRecord } from "../../trainer/run/fetch.ts";
 import { loadProfiles } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
-import { benchDatabase } from "../bench-database.ts";
+import { scratchDatabase } from "../../test/support/database.ts";
 
 const opts = new Command("bench-accuracy-pooled")
   .option("--data <file>", "train.csv.gz of the store-item-demand data", "/work/shared/data/store-item-demand/train.csv.gz")
@@ -57,7 +57,7 @@ async function readSales(file: string): Promise<Row[]> {
 }
 
 async function database(): Promise<{ sql: Sql; label: string; close: () => Promise<void> }> {
-  const bench = await benchDatabase();
+  const bench = await scratchDatabase("bench");
   const { sql } = connect(bench.url, { max: 2 });
   return { sql, label: bench.label, close: async () => { await sql.end(); await bench.close(); } };
 }
