@@ -155,6 +155,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         params: result.ok ? (result.params as object | null) : null,
         metrics: result.ok ? { ...result.metrics } : {},
         dataHash: record.dataHash,
+        history: record.history,
         fitMs: Math.round(result.fitMs),
         errorCode: result.ok ? null : result.error.code,
         error: result.ok ? null : result.error.message,
