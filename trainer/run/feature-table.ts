@@ -35,6 +35,12 @@ export async function refreshFeatureTable(sql: Sql, historyDays: number, options
     // The planner cannot see through generate_series and guesses millions of
     // rows, so JIT would compile for longer than the query runs.
     await tx`set local jit = off`;
+    // The gap fill joins sales on (store, product, day); a merge join keyed on
+    // the series alone (which the window's sort order tempts the planner to)
+    // filters each series' days against each other, quadratic in the span.
+    await tx`set local enable_mergejoin = off`;
+    // A full recompute sorts every series-day of the window once; in memory when it fits.
+    await tx`set local work_mem = '64MB'`;
     // Two refreshes at once would both consume the same changes.
     await tx`select pg_advisory_xact_lock(hashtext(current_schema() || ':series_features'))`;
     const [state] = await tx<{ watermark: string | null; history_days: number | null; rebuild: boolean }[]>`
