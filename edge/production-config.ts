@@ -24,6 +24,8 @@ export interface ProductionConfig {
   readonly binaryFormat: boolean;
   /** BINARY_FORMAT=f32 serves the float32 layout of version 1 instead of the scaled integers of version 2. */
   readonly binaryLayout: BinaryLayout;
+  /** Off: grid misses build every body, ignoring the ones the trainer published with the version. */
+  readonly publishedGrids: boolean;
   /** The Worker's public origin, needed to warm the Cache API from a Cron Trigger (no request there). */
   readonly publicOrigin: string | null;
   /** The Cron Trigger expression that warms the cache; null: warming off. */
@@ -48,6 +50,7 @@ export const PRODUCTION_DEFAULTS = {
   STALE_WHILE_REVALIDATE: 30,
   STALE_IF_ERROR: 86_400,
   BINARY_FORMAT: "on",
+  PUBLISHED_GRIDS: "on",
   PREFETCH_CRON: "45 6 * * *",
   PREFETCH_TOP_N: 20,
   HOT_SAMPLE_RATE: 0.1,
@@ -110,6 +113,7 @@ export function parseProductionConfig(text: Text, number: NumberVar, problems: s
     staleIfErrorSeconds: number("STALE_IF_ERROR", d.STALE_IF_ERROR, 0, 30 * 86_400, false),
     binaryFormat: float32 || onOff("BINARY_FORMAT", d.BINARY_FORMAT),
     binaryLayout: float32 ? "v1" : "v2",
+    publishedGrids: onOff("PUBLISHED_GRIDS", d.PUBLISHED_GRIDS),
     publicOrigin: publicOrigin || null,
     prefetchCron: cron === "off" ? null : cron,
     prefetchTopN: number("PREFETCH_TOP_N", d.PREFETCH_TOP_N, 0, 1000, true),

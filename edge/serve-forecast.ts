@@ -15,9 +15,11 @@ export interface ServeForecastOptions {
   etag: string;
   /** Reads and builds the gzip JSON body on a cache miss (throws for 4xx/5xx). */
   load: () => Promise<Uint8Array<ArrayBuffer>>;
+  /** On a cache miss, before load: a ready-made body of the representation at this cache path, or null. */
+  published?: (path: string) => Promise<Uint8Array<ArrayBuffer> | null>;
 }
 
-export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load }: ServeForecastOptions): Promise<Response> {
+export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load, published }: ServeForecastOptions): Promise<Response> {
   const { config, timing, version } = c.var;
   const format = negotiateFormat(c.req.query("format"), c.req.header("Accept"), config.production.binaryFormat);
   const binary = format === "f32";
@@ -28,7 +30,8 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load 
   if (unchanged) return unchanged;
 
   const cache = new ForecastCache(config, new URL(c.req.url).origin, (work) => c.executionCtx.waitUntil(work));
-  const key = cache.key(version.id, binary ? `${tag}/${cachePath}` : cachePath);
+  const path = binary ? `${tag}/${cachePath}` : cachePath;
+  const key = cache.key(version.id, path);
   const cached = await timing.measure("cache", () => cache.get(key), (hit) => (hit ? "hit" : cache.enabled ? "miss" : "off"));
   if (cached) {
     timing.add("tier", undefined, cached.tier);
@@ -36,8 +39,9 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load 
     return forecastResponse(c.req.raw, { gzip: cached.gzip, etag: representationEtag }, options);
   }
   recordCache(cache.enabled ? "miss" : "off");
-  const json = await load();
-  const body = { gzip: binary ? binaryGzip(json, config.production.binaryLayout) : json, etag: representationEtag };
+  const ready = await published?.(path);
+  const gzip = ready ?? (binary ? binaryGzip(await load(), config.production.binaryLayout) : await load());
+  const body = { gzip, etag: representationEtag };
   cache.put(key, body);
   return forecastResponse(c.req.raw, body, options);
 }

@@ -71,6 +71,12 @@ export interface Manifest {
   families?: Record<string, number>;
   /** Days of actuals in the version's history hash; 0 or absent: none published. */
   historyDays?: number;
+  /**
+   * Grid requests (`h<h>|<canonical query>`) whose gzip bodies, JSON and
+   * binary, were built at publish and committed with the version in its
+   * prefetch hash: the whole grid per horizon and the hottest requests.
+   */
+  prebuiltGrids?: string[];
   dimensions: {
     cities: DimensionEntry[];
     stores: (DimensionEntry & { city: string })[];

@@ -188,10 +188,11 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models, families });
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
+    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
+    if (grids.length > 0) manifest.prebuiltGrids = grids;
+    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
     const { previous } = await writer.commit(manifest);
-    // Ready-made bodies of the hottest grids for the Worker's Cron Trigger (README, "Predictive prefetch").
-    const prefetch = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: config.RETENTION_DAYS * 86_400 });
-    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "prefetch bodies published");
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 
