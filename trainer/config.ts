@@ -76,6 +76,8 @@ const schema = z.object({
   ALERT_STALE_HOURS: z.coerce.number().min(0).default(36),
   ALERT_ACCURACY_DROP: z.coerce.number().min(0).default(0.2),
   FIT_JOB_SERIES: int(1, 10_000).default(50),
+  // Jobs queued and unanswered at most: the coordinator stops reading series at this many (its memory bound).
+  FIT_JOB_QUEUE_LIMIT: int(1, 100_000).default(40),
   FIT_JOB_HEARTBEAT_SECONDS: int(10, 3600).default(30),
   FIT_JOB_RETRIES: int(0, 20).default(2),
   PGBOSS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase Postgres schema name").default("pgboss"),
