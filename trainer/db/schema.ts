@@ -76,7 +76,7 @@ export const featureState = pgTable("feature_state", {
 export const trainingRun = pgTable("training_run", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   version: text("version").notNull().unique(),
-  status: text("status", { enum: ["running", "published", "failed", "abandoned"] }).notNull().default("running"),
+  status: text("status", { enum: ["running", "published", "failed", "abandoned", "superseded"] }).notNull().default("running"),
   trigger: text("trigger", { enum: ["manual", "schedule", "request"] }).notNull().default("manual"),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().default(sql`now()`),
   finishedAt: timestamp("finished_at", { withTimezone: true }),

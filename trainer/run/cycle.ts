@@ -139,7 +139,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
       const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast },
-        { version, origin: origin!, level: config.INTERVAL_LEVEL });
+        { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
         ? await encodeHistory({ city: record.city, store: record.store, product: record.product, model, start: record.start, units: record.units,
@@ -188,10 +188,11 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models, families });
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
+    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
+    if (grids.length > 0) manifest.prebuiltGrids = grids;
+    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
     const { previous } = await writer.commit(manifest);
-    // Ready-made bodies of the hottest grids for the Worker's Cron Trigger (README, "Predictive prefetch").
-    const prefetch = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: config.RETENTION_DAYS * 86_400 });
-    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "prefetch bodies published");
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 
