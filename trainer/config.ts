@@ -33,6 +33,8 @@ const schema = z.object({
   KEY_PREFIX: z.string().regex(PREFIX_PATTERN, `must match ${PREFIX_PATTERN}`).default("fc"),
   // Three years in the feature view: the accurate variant fits all of it, the fast one the last FIT_HISTORY_DAYS.
   HISTORY_DAYS: int(28, 3660).default(1095),
+  // full: recompute every feature row each run (the rollback for the incremental refresh).
+  FEATURE_REFRESH: z.enum(["incremental", "full"]).default("incremental"),
   // Each backtest fold is as long as the longest horizon served.
   HOLDOUT_DAYS: int(0, 365).default(60),
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
