@@ -63,10 +63,7 @@ describe("access: API keys, admin token, rate limits, CORS", () => {
     expect((await edge.get("/metrics", { env })).status).toBe(401);
   });
 
-  // The 429 path needs a store that runs the limiter's Lua script: Redis behind the endpoint (REDIS_URL; CI sets it
-  // and refuses to run without). On the embedded store, which has no scripting, the title says what runs instead.
-  it(testBindings.TEST_STORE_BACKEND === "redis" ? "rate limit: RateLimit headers on each answer, then 429 with Retry-After past the limit"
-    : "rate limit: fails open on the embedded store, which cannot run the limiter (the 429 path runs with REDIS_URL set, as in CI)", async () => {
+  it("rate limit: RateLimit headers on each answer, then 429 with Retry-After past the limit", async () => {
     const env = { RATE_LIMIT: "3", RATE_LIMIT_WINDOW: "60" };
     const headers = { "CF-Connecting-IP": "203.0.113.7" };
     const first = await edge.get("/v1/forecast/c1/s1/p1", { env, headers });
