@@ -19,6 +19,8 @@ export interface SeriesPayload {
   point: number[];
   lower: number[];
   upper: number[];
+  /** Days with a planned promotion the forecast includes, as indexes into point[], ascending; absent when none is planned. */
+  promoDays?: number[];
 }
 
 /** Backtest accuracy on the holdout; null measures were not defined for the series. */
@@ -65,6 +67,8 @@ export interface Manifest {
   families?: Record<string, number>;
   /** Days of actuals in the version's history hash; 0 or absent: none published. */
   historyDays?: number;
+  /** The promotion plan the forecasts were made with: when it was last loaded and how many series have planned days in the horizon. Absent with PROMO_PLAN=off. */
+  plan?: { loadedAt: string | null; series: number };
   dimensions: {
     cities: DimensionEntry[];
     stores: (DimensionEntry & { city: string })[];

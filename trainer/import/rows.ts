@@ -37,7 +37,7 @@ function toCodeWord(column: string): string {
   return column.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "id";
 }
 
-function parseDay(text: string): string | null {
+export function parseDay(text: string): string | null {
   const m = DAY.exec(text.trim());
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -45,11 +45,19 @@ function parseDay(text: string): string | null {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
-function parseNumber(text: string): number | null {
+export function parseNumber(text: string): number | null {
   const t = text.trim();
   if (t === "") return null;
   const n = Number(t);
   return Number.isFinite(n) ? n : null;
+}
+
+/** An optional price column: null when absent or empty, else a number >= 0 or the reason it is not one. */
+export function parsePrice(text: string | undefined): number | null | string {
+  if (text === undefined || text.trim() === "") return null;
+  const price = parseNumber(text);
+  if (price === null) return `price ${JSON.stringify(text)} is not a number`;
+  return price < 0 ? `price ${price} is negative` : price;
 }
 
 export function parseRecord(record: Record<string, string>, line: number, mapping: ColumnMapping, defaultCity: string): Parsed {
@@ -80,13 +88,8 @@ export function parseRecord(record: Record<string, string>, line: number, mappin
     if (TRUE.has(p)) promo = true;
     else if (!FALSE.has(p)) return bad(`promo ${JSON.stringify(promoText)} is not 1/0, true/false or yes/no`);
   }
-  let price: number | null = null;
-  const priceText = field("price");
-  if (priceText !== undefined && priceText.trim() !== "") {
-    price = parseNumber(priceText);
-    if (price === null) return bad(`price ${JSON.stringify(priceText)} is not a number`);
-    if (price < 0) return bad(`price ${price} is negative`);
-  }
+  const price = parsePrice(field("price"));
+  if (typeof price === "string") return bad(price);
   return {
     ok: true,
     row: {

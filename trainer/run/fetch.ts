@@ -3,6 +3,7 @@
 // holds a few batches of series, never the whole table.
 import { createHash } from "node:crypto";
 import type { Sql } from "../db/connect.ts";
+import { plannedDaysQuery } from "../plan/planned-days.ts";
 
 export interface SeriesRecord {
   storeId: number;
@@ -14,7 +15,9 @@ export interface SeriesRecord {
   start: string;
   units: number[];
   promo: number[];
-  /** sha-256 of start, units and promo: equal hashes mean nothing changed. */
+  /** Planned promotion days in the horizon, as offsets after the origin (0 = the first forecast day); empty without a plan. */
+  planned: number[];
+  /** sha-256 of start, units, promo and the planned days: equal hashes mean nothing changed. */
   dataHash: string;
   /** The series' latest result from a published run, when asked for and there is one. */
   previous?: PreviousResult | null;
@@ -54,14 +57,17 @@ export async function loadDimensions(sql: Sql): Promise<Dimensions> {
   return { cities, stores, products };
 }
 
-export function hashSeries(start: string, units: number[], promo: number[]): string {
-  return createHash("sha256").update(start).update(new Float64Array(units)).update(new Uint8Array(promo)).digest("base64url");
+export function hashSeries(start: string, units: number[], promo: number[], planned: number[] = []): string {
+  const hash = createHash("sha256").update(start).update(new Float64Array(units)).update(new Uint8Array(promo));
+  // Only a non-empty plan enters the hash, so series without one keep the hashes they had before plans existed.
+  if (planned.length) hash.update("plan").update(new Int32Array(planned));
+  return hash.digest("base64url");
 }
 
 export async function* fetchSeries(
   sql: Sql,
   dims: Dimensions,
-  options: { batchSize?: number; onWait?: (ms: number) => void; previous?: boolean } = {},
+  options: { batchSize?: number; onWait?: (ms: number) => void; previous?: boolean; plannedHorizon?: number } = {},
 ): AsyncGenerator<SeriesRecord> {
   const stores = new Map(dims.stores.map((s) => [s.id, s]));
   const products = new Map(dims.products.map((p) => [p.id, p]));
@@ -75,14 +81,19 @@ export async function* fetchSeries(
         where r.store_id = f.store_id and r.product_id = f.product_id
         order by r.run_id desc limit 1) p on true`
     : sql``;
+  // The promotion plan's days in the horizon (PROMO_PLAN), one joined subquery for every series.
+  const planned = options.plannedHorizon
+    ? sql`left join (${plannedDaysQuery(sql, options.plannedHorizon)}) pl on pl.store_id = f.store_id and pl.product_id = f.product_id`
+    : sql``;
   const cursor = sql<({ store_id: number; product_id: number; start: string; units: number[]; promo: number[] } & Record<string, unknown>)[]>`
-    select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}
+    select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}${options.plannedHorizon ? sql`, pl.planned` : sql``}
     from (select store_id, product_id, min(day)::text as start,
                  array_agg(units order by day) as units,
                  array_agg(promo::int order by day) as promo
           from series_features
           group by store_id, product_id) f
     ${previous}
+    ${planned}
     order by f.store_id, f.product_id`.cursor(options.batchSize ?? 64);
   let waitStart = performance.now();
   for await (const rows of cursor) {
@@ -90,6 +101,7 @@ export async function* fetchSeries(
     for (const row of rows) {
       const store = stores.get(row.store_id)!;
       const units = row.units.map(Number);
+      const planned = (row.planned as number[] | null | undefined) ?? [];
       yield {
         storeId: row.store_id,
         productId: row.product_id,
@@ -99,7 +111,8 @@ export async function* fetchSeries(
         start: row.start,
         units,
         promo: row.promo,
-        dataHash: hashSeries(row.start, units, row.promo),
+        planned,
+        dataHash: hashSeries(row.start, units, row.promo, planned),
         ...(options.previous ? { previous: previousResult(row.previous) } : {}),
       };
     }
