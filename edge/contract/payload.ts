@@ -19,7 +19,7 @@ export interface SeriesPayload {
   point: number[];
   lower: number[];
   upper: number[];
-  /** Days with a planned promotion the forecast includes, as indexes into point[], ascending; absent when none is planned. */
+  /** Days of the horizon with a planned promotion, as indexes into point[], ascending; absent when none is planned. */
   promoDays?: number[];
 }
 

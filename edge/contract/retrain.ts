@@ -25,6 +25,7 @@ export function newRetrainId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return `rt-${Array.from(bytes, (b) => alphabet[b % 36]).join("")}`;
 }
+
 export const MAX_RETRAIN_SERIES = 10_000;
 
 export function retrainKeys(prefix: string) {
