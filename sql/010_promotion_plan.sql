@@ -15,8 +15,10 @@ create table promotion_plan (
   check ((store_id is not null and city_id is null) or (store_id is null and city_id is not null and product_id is not null))
 );
 
--- Reads ask for the days in one window (the forecast horizon): ranges ending
--- before it are skipped through this index.
+-- The fetch looks a series' rows up by its store (and product) and by its
+-- city and product; the import's diff asks for the days in one window.
+create index promotion_plan_store on promotion_plan (store_id, product_id) where store_id is not null;
+create index promotion_plan_city on promotion_plan (city_id, product_id) where city_id is not null;
 create index promotion_plan_last_day on promotion_plan (last_day, first_day);
 
 -- One row per `trainer plan import`: when the plan was last loaded (the

@@ -83,6 +83,10 @@ describe("a training cycle", () => {
     expect(manifest.dimensions.cities.map((c) => c.code)).toEqual(["berlin", "lisbon"]);
     expect(manifest.dimensions.stores).toContainEqual({ code: "lisbon-central", name: "Lisbon Central", city: "lisbon" });
     expect(manifest.dimensions.products).toHaveLength(5);
+    // The whole grid per horizon, JSON and binary, committed with the version for the Worker to pass through.
+    expect(manifest.prebuiltGrids).toEqual([7, 30, 60].map((h) => `h${h}|city=*&store=*&product=*`));
+    expect(await store.redis.hlen(keys(store.prefix).prefetch(first.version))).toBe(6);
+    expect(await store.redis.ttl(keys(store.prefix).prefetch(first.version))).toBe(-1);
   });
 
   it("a second cycle replaces the first, which stays readable for the retention window", async () => {

@@ -9,8 +9,9 @@ import type { Sql } from "../db/connect.ts";
 import { csvFailure } from "../import/csv-import.ts";
 import { ImportError } from "../import/mapping.ts";
 import { iso } from "./list.ts";
-import { planMapping } from "./mapping.ts";
-import { parsePlanRecord, scopeKey, type PlanRow } from "./rows.ts";
+import type { RowProblem } from "../import/rows.ts";
+import { planMapping, type PlanMapping } from "./mapping.ts";
+import { columnsAt, parsePlanRecord, scopeKey, type PlanRow } from "./rows.ts";
 
 export interface PlanImportOptions {
   /** `--columns` as given, applied to the default layout once the header is read. */
@@ -35,7 +36,7 @@ export interface PlanImportReport {
   /** Exact repeats of an earlier line: stored once. */
   repeated: number;
   rejected: number;
-  badRows: { line: number; reason: string }[];
+  badRows: ({ line: number } & RowProblem)[];
   /** Series (city/store/product) whose planned days or prices after the newest sales day changed. */
   changed: string[];
   loadedAt: string | null;
@@ -73,12 +74,12 @@ export async function importPlan(sql: Sql, input: Readable, options: PlanImportO
   const batchSize = options.batchSize ?? 10_000;
   const reportLimit = options.reportLimit ?? 20;
   const report: PlanImportReport = { lines: 0, days: 0, ranges: 0, repeated: 0, rejected: 0, badRows: [], changed: [], loadedAt: null, ms: 0 };
-  const parser = input.pipe(parse({ columns: true, info: true, skip_empty_lines: true, trim: false, delimiter: options.delimiter ?? "," }));
+  const parser = input.pipe(parse({ info: true, skip_empty_lines: true, trim: false, delimiter: options.delimiter ?? ",", relax_column_count: true }));
   input.on("error", (error) => parser.destroy(error));
   parser.on("error", () => {});
-  const reject = (line: number, reason: string) => {
+  const reject = (line: number, problem: RowProblem) => {
     report.rejected++;
-    if (report.badRows.length < reportLimit) report.badRows.push({ line, reason });
+    if (report.badRows.length < reportLimit) report.badRows.push({ line, ...problem });
   };
 
   try {
@@ -98,18 +99,29 @@ export async function importPlan(sql: Sql, input: Readable, options: PlanImportO
         batch = [];
       };
 
-      let mapping: ReturnType<typeof planMapping> | null = null;
-      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        mapping ??= planMapping(options.columns, Object.keys(record));
+      let header: string[] | null = null;
+      let mapping: PlanMapping | null = null;
+      let at: ReturnType<typeof columnsAt> = {};
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        if (header === null) {
+          header = record;
+          mapping = planMapping(options.columns, header);
+          at = columnsAt(mapping, header);
+          continue;
+        }
         report.lines++;
         const line = info.lines;
-        const parsed = parsePlanRecord(record, line, mapping, options.city);
+        if (record.length !== header.length) {
+          reject(line, { code: "bad_columns", reason: `${record.length} fields where the header has ${header.length}` });
+          continue;
+        }
+        const parsed = parsePlanRecord(record, line, mapping!, at, options.city);
         if (!parsed.ok) {
-          reject(line, parsed.reason);
+          reject(line, parsed);
           continue;
         }
         const resolved = resolve(parsed.row, catalog);
-        if (typeof resolved === "string") {
+        if ("reason" in resolved) {
           reject(line, resolved);
           continue;
         }
@@ -117,7 +129,7 @@ export async function importPlan(sql: Sql, input: Readable, options: PlanImportO
         const first = seen.get(key);
         if (first) {
           if (first.price === parsed.row.price) report.repeated++;
-          else reject(line, `duplicate of line ${first.line} (same scope and ${parsed.row.day}) with a different price`);
+          else reject(line, { code: "duplicate", reason: `duplicate of line ${first.line} (same scope and ${parsed.row.day}) with a different price` });
           continue;
         }
         seen.set(key, { line, price: parsed.row.price });
@@ -152,9 +164,10 @@ async function loadCatalog(sql: Sql): Promise<Catalog> {
 }
 
 /** The row's catalog ids, or why it names something the catalog does not have. */
-function resolve(row: PlanRow, catalog: Catalog): StagedDay | string {
+function resolve(row: PlanRow, catalog: Catalog): StagedDay | RowProblem {
   const { scope } = row;
-  const unknown = (what: string, code: string) => `${what} ${code} is not in the catalog: a plan can only name stores and products whose sales were imported`;
+  const unknown = (what: string, code: string): RowProblem =>
+    ({ code: `unknown_${what}`, reason: `${what} ${code} is not in the catalog: a plan can only name stores and products whose sales were imported` });
   let s: number | null = null;
   let c: number | null = null;
   let p: number | null = null;
@@ -165,7 +178,7 @@ function resolve(row: PlanRow, catalog: Catalog): StagedDay | string {
   } else {
     const store = catalog.stores.get(scope.store);
     if (!store) return unknown("store", scope.store);
-    if (scope.city !== null && scope.city !== store.city) return `store ${scope.store} is in city ${store.city}, not ${scope.city}`;
+    if (scope.city !== null && scope.city !== store.city) return { code: "city_conflict", reason: `store ${scope.store} is in city ${store.city}, not ${scope.city}` };
     s = store.id;
   }
   if (scope.kind !== "store") {

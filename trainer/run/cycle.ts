@@ -142,7 +142,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
       const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast, promoDays: record.planned },
-        { version, origin: origin!, level: config.INTERVAL_LEVEL });
+        { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
         ? await encodeHistory({ city: record.city, store: record.store, product: record.product, model, start: record.start, units: record.units,
@@ -158,6 +158,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         params: result.ok ? (result.params as object | null) : null,
         metrics: result.ok ? { ...result.metrics } : {},
         dataHash: record.dataHash,
+        history: record.history,
         fitMs: Math.round(result.fitMs),
         errorCode: result.ok ? null : result.error.code,
         error: result.ok ? null : result.error.message,
@@ -191,10 +192,11 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
     if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
+    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
+    if (grids.length > 0) manifest.prebuiltGrids = grids;
+    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
     const { previous } = await writer.commit(manifest);
-    // Ready-made bodies of the hottest grids for the Worker's Cron Trigger (README, "Predictive prefetch").
-    const prefetch = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: config.RETENTION_DAYS * 86_400 });
-    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "prefetch bodies published");
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 
