@@ -8,13 +8,14 @@ import type { Sql } from "../db/connect.ts";
 /** `left join lateral … pl`, giving `pl.planned` (int[], null when nothing is planned) for the row `f` (store_id, product_id). */
 export function plannedDaysJoin(sql: Sql, origin: string, horizon: number): PendingQuery<Row[]> {
   return sql`left join lateral (
-      select array_agg(distinct g::date - ${origin}::date - 1 order by g::date - ${origin}::date - 1) as planned
-      from (select first_day, last_day from promotion_plan
-            where store_id = f.store_id and (product_id = f.product_id or product_id is null)
-            union all
-            select pp.first_day, pp.last_day from promotion_plan pp join store st on st.city_id = pp.city_id
-            where st.id = f.store_id and pp.product_id = f.product_id) pp
-      cross join lateral generate_series(greatest(pp.first_day, ${origin}::date + 1), least(pp.last_day, ${origin}::date + ${horizon}::int), interval '1 day') g
+      select array_agg(distinct d.offset_day order by d.offset_day) as planned
+      from (select g::date - ${origin}::date - 1 as offset_day
+            from (select first_day, last_day from promotion_plan
+                  where store_id = f.store_id and (product_id = f.product_id or product_id is null)
+                  union all
+                  select pp.first_day, pp.last_day from promotion_plan pp join store st on st.city_id = pp.city_id
+                  where st.id = f.store_id and pp.product_id = f.product_id) pp
+            cross join lateral generate_series(greatest(pp.first_day, ${origin}::date + 1), least(pp.last_day, ${origin}::date + ${horizon}::int), interval '1 day') g) d
     ) pl on true`;
 }
 
