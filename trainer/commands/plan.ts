@@ -15,6 +15,8 @@ import { RetrainQueue } from "../schedule/retrain.ts";
 import { EXIT } from "./exit-codes.ts";
 import { checkCity, importFailure } from "./import.ts";
 
+const PLAN_LIST_LIMIT = 1000;
+
 export interface PlanImportFlags {
   columns?: string;
   city: string;
@@ -58,7 +60,7 @@ export async function planListCommand(flags: { from?: string; json: boolean }, l
   const { sql } = connect(config.DATABASE_URL, { max: 1 });
   try {
     await migrate(sql);
-    const plan = await listPlan(sql, { from: flags.from });
+    const plan = await listPlan(sql, { from: flags.from, limit: PLAN_LIST_LIMIT });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(plan)}\n`);
       return EXIT.ok;
@@ -68,6 +70,7 @@ export async function planListCommand(flags: { from?: string; json: boolean }, l
       const days = e.firstDay === e.lastDay ? e.firstDay : `${e.firstDay}..${e.lastDay}`;
       process.stdout.write(`${days.padEnd(22)}  ${e.scope}${e.price === null ? "" : `  price ${e.price}`}\n`);
     }
+    if (plan.entries.length === PLAN_LIST_LIMIT) process.stdout.write(`(the first ${PLAN_LIST_LIMIT} rows; --from narrows the list)\n`);
     return EXIT.ok;
   } finally {
     await sql.end();
