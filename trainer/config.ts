@@ -63,6 +63,8 @@ const schema = z.object({
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
+  // The promotion plan (sql/010) reaches the forecasts; off ignores it. See docs/promotions.md.
+  PROMO_PLAN: bool.default(true),
   // Hot grid requests whose bodies are published with each version for the Worker's prefetch; 0: none.
   PREFETCH_TOP_N: int(0, 1000).default(20),
   DB_POOL_SIZE: int(1, 64).default(4),
