@@ -3,6 +3,7 @@
 // and its recent actuals, published beside the forecasts for the explorer.
 import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
+import { addDays } from "../days.ts";
 import {
   DEFAULT_ROUNDING_SHARE, precisionStep, roundToStep, roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload,
 } from "../../edge/contract/payload.ts";
@@ -79,7 +80,7 @@ export interface HistoryInput {
 /** The last `days` actuals of one series with its backtest accuracy, compressed once. */
 export async function encodeHistory(input: HistoryInput, context: { version: string; days: number }): Promise<string> {
   const skipped = Math.max(0, input.units.length - context.days);
-  const start = new Date(Date.parse(`${input.start}T00:00:00Z`) + skipped * 86_400_000).toISOString().slice(0, 10);
+  const start = addDays(input.start, skipped);
   const history: SeriesHistory = {
     city: input.city,
     store: input.store,

@@ -88,7 +88,10 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
   try {
     let t = performance.now();
     // With the pooled model on, the seasonal profiles refresh in the same transaction, over their own window.
-    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {});
+    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, {
+      full: config.FEATURE_REFRESH === "full",
+      ...(config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {}),
+    });
     stage("refresh", performance.now() - t);
     if (!refreshed.origin || refreshed.series === 0) {
       throw new NoDataError("no sales in the feature window: load data first (`npm run trainer -- seed` for the demo grid)");

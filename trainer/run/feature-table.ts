@@ -5,6 +5,7 @@
 // window or the new one, never a mix, and never wait.
 import type postgres from "postgres";
 import type { Sql } from "../db/connect.ts";
+import { addDays, daysBetween } from "../days.ts";
 
 type TransactionSql = postgres.TransactionSql;
 
@@ -26,9 +27,6 @@ const LAG_DAYS = 28;
 /** The watermark scan starts this far before the last watermark (it can move back by less than this without a full scan). */
 const WATERMARK_LOOKBACK_DAYS = 56;
 
-const DAY_MS = 86_400_000;
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
 
 export async function refreshFeatureTable(sql: Sql, historyDays: number, options: { full?: boolean } = {}): Promise<FeatureRefresh> {
   const result = await sql.begin(async (tx) => {

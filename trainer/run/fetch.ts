@@ -136,7 +136,7 @@ export async function* fetchSeries(
 ): AsyncGenerator<SeriesRecord> {
   const stores = new Map(dims.stores.map((s) => [s.id, s]));
   const products = new Map(dims.products.map((p) => [p.id, p]));
-  const pageSize = options.batchSize ?? 256;
+  const pageSize = options.batchSize ?? 128;
   let waitStart = performance.now();
   // Readers see the rows inside the window of the last refresh (sql/008).
   const [window] = await sql<{ start: string | null; end: string | null }[]>`
@@ -156,6 +156,17 @@ export async function* fetchSeries(
   const planned = options.plannedHorizon ? plannedDaysJoin(sql, window.end, options.plannedHorizon) : sql``;
   let after: [number, number] = [0, 0];
   for (;;) {
+    // The page's key range first (from the one-row-per-series table), so the
+    // aggregate reads that range alone rather than every series after it.
+    const keys = await sql<{ store_id: number; product_id: number }[]>`
+      select store_id, product_id from feature_series
+      where (store_id, product_id) > (${after[0]}::int, ${after[1]}::int)
+      order by store_id, product_id limit ${pageSize}`;
+    if (keys.length === 0) {
+      options.onWait?.(performance.now() - waitStart);
+      return;
+    }
+    const last = keys.at(-1)!;
     const rows = await sql<({ store_id: number; product_id: number; start: string; units: number[]; promo: number[] } & Record<string, unknown>)[]>`
       select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}${options.plannedHorizon ? sql`, pl.planned` : sql``}
       from (select store_id, product_id, min(day)::text as start,
@@ -164,9 +175,8 @@ export async function* fetchSeries(
             from series_features
             where day between ${window.start}::date and ${window.end}::date
               and (store_id, product_id) > (${after[0]}::int, ${after[1]}::int)
-            group by store_id, product_id
-            order by store_id, product_id
-            limit ${pageSize}) f
+              and (store_id, product_id) <= (${last.store_id}::int, ${last.product_id}::int)
+            group by store_id, product_id) f
       ${previous}
       ${planned}
       order by f.store_id, f.product_id`;
@@ -191,8 +201,8 @@ export async function* fetchSeries(
         ...(prior !== undefined ? { previous: prior, change: seriesChange(row.start, units, row.promo, prior?.history ?? null) } : {}),
       };
     }
-    if (rows.length < pageSize) return;
-    after = [rows.at(-1)!.store_id, rows.at(-1)!.product_id];
+    if (keys.length < pageSize) return;
+    after = [last.store_id, last.product_id];
     waitStart = performance.now();
   }
 }
