@@ -141,14 +141,14 @@ describe("distributed fitting on pg-boss", () => {
   it("workers finish their jobs in hand and exit 0 on SIGTERM", async () => {
     // Two of its own, beside any an earlier test left running.
     for (const w of [startWorker(distributed.database.url), startWorker(distributed.database.url)]) {
-      await expect.poll(() => w.output, { timeout: 30_000, interval: 100 }).toMatch(/worker ready/);
+      await expect.poll(() => w.output, { timeout: 90_000, interval: 100 }).toMatch(/worker ready/);
     }
     const running = workers.filter((w) => w.child.exitCode === null);
     expect(running.length).toBeGreaterThanOrEqual(2);
     for (const w of running) w.child.kill("SIGTERM");
     expect(await Promise.all(running.map((w) => w.exit))).toEqual(running.map(() => 0));
     for (const w of running) expect(w.output).toMatch(/SIGTERM: finishing the jobs in hand, then stopping/);
-  }, 60_000);
+  }, 240_000);
 
   it("a job whose worker died mid-fit is retried by another worker, and the cycle still publishes every series", async () => {
     const { database } = distributed;
