@@ -52,7 +52,7 @@ export async function seedGrid(sql: Sql, options: { series: number; days: number
  * point-of-sale data does. Generated in SQL: a series' parameters from hashes
  * of its ids, its days from random().
  */
-export async function seedRetail(sql: Sql, options: { series: number; stores?: number; days: number; end: string }): Promise<{ series: number; rows: number; stores: number; items: number }> {
+export async function seedRetail(sql: Sql, options: { series: number; stores?: number; days: number; end: string }): Promise<{ series: number; rows: number; stores: number; items: number; end: string }> {
   const stores = Math.min(options.stores ?? 10, options.series);
   const items = Math.ceil(options.series / stores);
   await sql`insert into city (code, name) values ('retail', 'Retail') on conflict do nothing`;
@@ -68,7 +68,7 @@ export async function seedRetail(sql: Sql, options: { series: number; stores?: n
                              ${retailCells(sql, { store: s, items, series: options.series, from: first, to: options.end })}`;
     rows += result.count;
   }
-  return { series: options.series, rows, stores, items };
+  return { series: options.series, rows, stores, items, end: options.end };
 }
 
 /** The grid's rows for days [from, to], as (store code, item code, day, units, promo) for the importer. */

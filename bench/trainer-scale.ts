@@ -32,9 +32,10 @@ const opts = new Command("bench-trainer-scale")
   .option("--cores <n>", "cores per host for the projection", (v) => Number(v), 16)
   .option("--data-only", "refresh, fetch and import only: no fits, no publish")
   .option("--baseline", "also time the materialized view series_features was before sql/008")
-  .option("--keep", "keep the scratch schema (to inspect it)")
+  .option("--keep", "keep the scratch schema (to inspect it, or to run again with --schema)")
+  .option("--schema <name>", "reuse a schema an earlier run seeded with the same --series and --stores (seeding 30k series takes a while)")
   .parse()
-  .opts<{ series: number; stores: number; cores: number; dataOnly?: boolean; baseline?: boolean; keep?: boolean }>();
+  .opts<{ series: number; stores: number; cores: number; dataOnly?: boolean; baseline?: boolean; keep?: boolean; schema?: string }>();
 
 const DAY_MS = 86_400_000;
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -45,7 +46,7 @@ const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
   return [await work(), performance.now() - started];
 };
 
-const database = await scratchDatabase("scale");
+const database = opts.schema ? existingSchema(opts.schema) : await scratchDatabase("scale");
 const token = randomBytes(8).toString("hex");
 const store = await startUpstashLocal({ token, redisUrl: process.env.REDIS_URL });
 const config = loadConfig({
@@ -64,11 +65,17 @@ const say = (line = "") => {
 try {
   await migrate(sql);
   // The last seeded day leaves room for two imported days up to yesterday.
-  const end = isoDay(Date.now() - 3 * DAY_MS);
   const days = config.HISTORY_DAYS + 28;
-  const [seeded, seedMs] = await timed(() => seedRetail(sql, { series: opts.series, stores: opts.stores, days, end }));
+  const [seeded, seedMs] = opts.schema
+    ? await timed(async () => {
+      const [row] = await sql<{ rows: number; end: string }[]>`select count(*)::int as rows, max(day)::text as end from sales`;
+      const stores = Math.min(opts.stores, opts.series);
+      return { series: opts.series, rows: row.rows, stores, items: Math.ceil(opts.series / stores), end: row.end };
+    })
+    : await timed(() => seedRetail(sql, { series: opts.series, stores: opts.stores, days, end: isoDay(Date.now() - 3 * DAY_MS) }));
+  const end = seeded.end;
   const zeroShare = 1 - seeded.rows / (seeded.series * days);
-  say(`${seeded.series.toLocaleString("en")} series (${seeded.stores} stores × ${seeded.items} items), ${days} days to ${end}: ${seeded.rows.toLocaleString("en")} sales rows, ${(100 * zeroShare).toFixed(0)}% of series-days without a sale (seeded in ${seconds(seedMs)} s)`);
+  say(`${seeded.series.toLocaleString("en")} series (${seeded.stores} stores × ${seeded.items} items), ${days} days to ${end}: ${seeded.rows.toLocaleString("en")} sales rows, ${(100 * zeroShare).toFixed(0)}% of series-days without a sale (${opts.schema ? `reused from ${opts.schema}` : `seeded in ${seconds(seedMs)} s`})`);
   say(`${database.label}; ${config.FIT_THREADS} fit threads on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}); load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   say();
 
@@ -94,7 +101,8 @@ try {
   const [refresh1, refresh1Ms] = await timed(() => refreshFeatures(sql, config.HISTORY_DAYS));
   say(`import of one new day: ${rows1.length.toLocaleString("en")} rows in ${seconds(import1Ms)} s (${rate(rows1.length, import1Ms)} rows/s)`);
   say(`feature refresh after it: ${seconds(refresh1Ms)} s, ${refresh1.features.mode}, ${refresh1.features.rows.toLocaleString("en")} series-days written, watermark ${refresh1.origin}`);
-  const [, fullMs] = await timed(() => refreshFeatures(sql, config.HISTORY_DAYS, { full: true }));
+  // Data only: the cold refresh was that full recompute (of a window one day earlier); else it is timed here.
+  const fullMs = opts.dataOnly ? cold.stageMs.features : (await timed(() => refreshFeatures(sql, config.HISTORY_DAYS, { full: true })))[1];
   say(`the same window recomputed in full: ${seconds(fullMs)} s (incremental is ${(fullMs / refresh1Ms).toFixed(0)}× faster)`);
 
   // What the fetch tells the fit about each series after one new day.
@@ -139,6 +147,20 @@ try {
   await sql.end();
   await store.close();
   if (!opts.keep) await database.close();
+}
+
+function existingSchema(schema: string): { url: string; label: string; close(): Promise<void> } {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema) || !process.env.DATABASE_URL) throw new Error("--schema needs DATABASE_URL and a lowercase schema name");
+  const u = new URL(process.env.DATABASE_URL);
+  u.searchParams.set("search_path", schema);
+  return {
+    url: u.toString(), label: `Postgres at DATABASE_URL (schema ${schema})`,
+    async close() {
+      const admin = connect(process.env.DATABASE_URL!, { max: 1 }).sql;
+      await admin.unsafe(`drop schema ${schema} cascade`);
+      await admin.end();
+    },
+  };
 }
 
 async function cycleOrDataPath(label: string): Promise<{ stageMs: Record<string, number>; series: number; rssMb: number }> {

@@ -231,6 +231,10 @@ describe.each([
     const [{ first: oldest }] = await t.sql`select min(day)::text as first from series_features`;
     expect(oldest >= "2024-05-01").toBe(true);
     expect(third.series).toBe(5);
+    // FEATURE_REFRESH=full's path: the same rows from scratch.
+    const forced = await refreshFeatures(t.sql, WINDOW, { full: true });
+    expect(forced.features.mode).toBe("full");
+    await expectEqualsFull(t.sql, iso(D0 + 11 * DAY));
   }, 60_000);
 
   it("a store running ahead, a late store and a stray future row do not move the others' windows", async () => {

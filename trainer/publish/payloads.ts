@@ -18,6 +18,8 @@ export interface SeriesForecast {
   point: number[];
   lower: number[];
   upper: number[];
+  /** Planned promotion days as offsets into `point`; each horizon carries those inside it. */
+  promoDays?: readonly number[];
 }
 
 export interface PayloadContext {
@@ -51,10 +53,17 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
       point: roundToStep(forecast.point.slice(0, h), step),
       lower: roundToStep(forecast.lower.slice(0, h), step),
       upper: roundToStep(forecast.upper.slice(0, h), step),
+      ...promoDaysWithin(forecast.promoDays, h),
     };
     return [h, await encodeStored(payload)] as const;
   }));
   return Object.fromEntries(entries) as Record<Horizon, string>;
+}
+
+/** Offsets, not flags: a few small numbers for a series with a plan, nothing at all for one without. */
+function promoDaysWithin(days: readonly number[] | undefined, h: number): { promoDays?: number[] } {
+  const within = days?.filter((d) => d < h) ?? [];
+  return within.length ? { promoDays: within } : {};
 }
 
 export interface HistoryInput {
