@@ -56,13 +56,14 @@ async function keysWithoutTtl(redis: Redis, prefix: string): Promise<string[]> {
   return versionKeys.filter((_, i) => ttls[i] < 0);
 }
 
-/** The same client, with every call of `method` held until `gate` resolves. */
-function holding(redis: Redis, method: "hlen", gate: Promise<unknown>): Redis {
+/** The same client, with every call of `method` held until `gate` resolves; `reached` is called at the first. */
+function holding(redis: Redis, method: "hlen", gate: Promise<unknown>, reached: () => void): Redis {
   return new Proxy(redis, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (property !== method || typeof value !== "function") return value;
       return async (...args: unknown[]) => {
+        reached();
         await gate;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -74,10 +75,12 @@ describe("one writer, fenced", () => {
   it("two trainers forced to overlap leave one live version, every other version key expiring, and the older run superseded", async () => {
     let newerDone!: () => void;
     const newerFinished = new Promise<void>((resolve) => (newerDone = resolve));
-    // The older run (lower id) reaches its commit only after the newer one has published.
-    const older = runCycle(config, { sql: database.sql, db: database.db, redis: holding(store.redis, "hlen", newerFinished), log });
+    let olderAtCommit!: () => void;
+    const olderWaiting = new Promise<void>((resolve) => (olderAtCommit = resolve));
+    // The older run (lower id) reaches its commit, and there waits until the newer one, started then, has published.
+    const older = runCycle(config, { sql: database.sql, db: database.db, redis: holding(store.redis, "hlen", newerFinished, olderAtCommit), log });
     const newer = (async () => {
-      await expect.poll(async () => (await database.sql`select count(*)::int as n from training_run where status = 'running'`)[0].n).toBe(1);
+      await olderWaiting;
       try {
         return await runCycle(config, { sql: database.sql, db: database.db, redis: store.redis, log });
       } finally {
