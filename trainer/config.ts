@@ -40,7 +40,7 @@ const schema = z.object({
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
   // Published precision: rounding moves a value by at most this share of its interval's width; 0: three decimals.
   ROUNDING_SHARE: z.coerce.number().min(0).max(0.1).default(0.01),
-  // Model selection, warm starts and the accurate variant; see README "Forecast quality".
+  // Model selection, warm starts and the accurate variant; see docs/forecast-quality.md.
   FIT_HISTORY_DAYS: int(28, 3660).default(730),
   BACKTEST_FOLDS: int(1, 12).default(3),
   ENABLE_HYBRID_FORECASTING: bool.default(true),
@@ -63,7 +63,7 @@ const schema = z.object({
   PUBLISH_FENCE: bool.default(true),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),
-  // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".
+  // Pooled seasonal profiles (sql/006) and the pooled candidate; see docs/forecast-quality.md, "Pooled seasonal profiles".
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
@@ -74,7 +74,7 @@ const schema = z.object({
   DB_POOL_SIZE: int(1, 64).default(4),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PROGRESS: bool.optional(),
-  // The scheduled trainer (trainer schedule, worker, run --distributed); see README "Running on a cron host".
+  // The scheduled trainer (trainer schedule, worker, run --distributed); see docs/operations.md, "Running on a cron host".
   TRAIN_CRON: z.string().refine(isCron, "must be a cron expression such as \"0 3 * * *\" (five or six fields)").default("0 3 * * *"),
   TRAIN_TIMEZONE: z.string().refine(isTimeZone, "must be an IANA time zone such as UTC or Europe/Berlin").default("UTC"),
   RETRAIN_POLL_SECONDS: int(0, 86_400).default(30),
@@ -97,7 +97,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
   readonly issues: string[];
   constructor(issues: string[]) {
-    super(`trainer configuration is invalid:\n${issues.map((i) => `  - ${i}`).join("\n")}\nSet these environment variables (see README, "Configuration").`);
+    super(`trainer configuration is invalid:\n${issues.map((i) => `  - ${i}`).join("\n")}\nSet these environment variables (docs/configuration.md lists them all).`);
     this.issues = issues;
   }
 }
