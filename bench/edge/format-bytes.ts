@@ -9,7 +9,7 @@ import { decodeStored } from "../../edge/contract/codec.ts";
 import { HORIZONS } from "../../edge/contract/keys.ts";
 import type { SeriesPayload } from "../../edge/contract/payload.ts";
 import { gridBody } from "../../edge/grid-body.ts";
-import { fitSeries } from "../../trainer/models/fit-series.ts";
+import { fitSeries } from "../../trainer/select/fit-series.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
 import { encodeHorizons } from "../../trainer/publish/payloads.ts";
 import { generateSales } from "../../trainer/seed/generate.ts";

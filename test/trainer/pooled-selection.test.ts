@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertCatalog } from "../../trainer/ingest/catalog.ts";
 import { loadSales } from "../../trainer/ingest/sales.ts";
-import { fitSeries } from "../../trainer/models/fit-series.ts";
+import { fitSeries } from "../../trainer/select/fit-series.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
 import type { FitOutcome, SeriesInput } from "../../trainer/models/types.ts";
 import { fetchSeries, loadDimensions } from "../../trainer/run/fetch.ts";
