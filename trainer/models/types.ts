@@ -149,6 +149,7 @@ export interface ModelSeries {
   futurePromo: Float64Array<ArrayBuffer>;
   warm?: unknown;
   context?: Record<string, unknown>;
+  refit?: RefitPlan;
 }
 
 /** Two full weeks: anything shorter cannot separate the weekly shape from noise. */

@@ -16,7 +16,7 @@ export interface PlanRules {
   settings: string;
   /** MODEL_MAX_AGE_HOURS: older results are refitted even when nothing changed (0: always). */
   maxAgeHours: number;
-  /** RESELECT_DAYS: a full selection at least this often (1: every run). */
+  /** RESELECT_DAYS: a full selection once the last is this many days old; 1: every run selects. */
   reselectDays: number;
   /** The run's last day (YYYY-MM-DD). */
   origin: string;
@@ -32,7 +32,7 @@ export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous">, rul
   const on = selectedOn(previous.params);
   if (!on || previous.model === "zero") return { kind: "select" };
   const age = (Date.parse(`${rules.origin}T00:00:00Z`) - Date.parse(`${on}T00:00:00Z`)) / DAY_MS;
-  if (!(age >= 0 && age < rules.reselectDays)) return { kind: "select" };
+  if (rules.reselectDays <= 1 || !(age >= 0 && age < rules.reselectDays)) return { kind: "select" };
   return {
     kind: "refit",
     plan: {

@@ -45,7 +45,7 @@ export function fitSeries(input: SeriesInput | ModelSeries, options: FitOptions,
       return done({ model: "zero", demandClass, selection: "full", forecast: zeros(options.horizon), params: null, metrics: NO_METRICS, scores: [] });
     }
     const fitter = new SeriesFitter(series, options, registry);
-    const plan = (input as SeriesInput).refit;
+    const plan = series.refit;
     const refitted = plan ? fitter.refitOnly(plan) : null;
     return done(refitted ?? fitter.select(demandClass, thresholds));
   } catch (error) {
