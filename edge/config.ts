@@ -35,6 +35,7 @@ export interface Env {
   STALE_WHILE_REVALIDATE?: string;
   STALE_IF_ERROR?: string;
   BINARY_FORMAT?: string;
+  PUBLISHED_GRIDS?: string;
   PUBLIC_ORIGIN?: string;
   PREFETCH_CRON?: string;
   PREFETCH_TOP_N?: string;

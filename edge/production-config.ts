@@ -1,6 +1,7 @@
 // The Worker's production settings: access, limits, stale serving, prefetch
 // and operations. Parsed with the rest of the configuration (config.ts), so
 // every bad variable is still reported in one message.
+import type { BinaryLayout } from "./binary-format.ts";
 import type { Env } from "./config.ts";
 import { MAX_GRID_SERIES } from "./grid.ts";
 
@@ -21,6 +22,10 @@ export interface ProductionConfig {
   /** Seconds a remembered pointer keeps answering from cache while the store is unreachable. */
   readonly staleIfErrorSeconds: number;
   readonly binaryFormat: boolean;
+  /** BINARY_FORMAT=f32 serves the float32 layout of version 1 instead of the scaled integers of version 2. */
+  readonly binaryLayout: BinaryLayout;
+  /** Off: grid misses build every body, ignoring the ones the trainer published with the version. */
+  readonly publishedGrids: boolean;
   /** The Worker's public origin, needed to warm the Cache API from a Cron Trigger (no request there). */
   readonly publicOrigin: string | null;
   /** The Cron Trigger expression that warms the cache; null: warming off. */
@@ -45,6 +50,7 @@ export const PRODUCTION_DEFAULTS = {
   STALE_WHILE_REVALIDATE: 30,
   STALE_IF_ERROR: 86_400,
   BINARY_FORMAT: "on",
+  PUBLISHED_GRIDS: "on",
   PREFETCH_CRON: "45 6 * * *",
   PREFETCH_TOP_N: 20,
   HOT_SAMPLE_RATE: 0.1,
@@ -93,6 +99,8 @@ export function parseProductionConfig(text: Text, number: NumberVar, problems: s
     problems.push(`PREFETCH_CRON must be "off" or a five-field cron expression listed under [triggers] crons in wrangler.toml, got ${JSON.stringify(cron.slice(0, 40))}`);
   }
 
+  const float32 = text("BINARY_FORMAT").toLowerCase() === "f32";
+
   return Object.freeze({
     requireApiKey: onOff("REQUIRE_API_KEY", d.REQUIRE_API_KEY),
     adminToken,
@@ -103,7 +111,9 @@ export function parseProductionConfig(text: Text, number: NumberVar, problems: s
     maxUrlLength: number("MAX_URL_LENGTH", d.MAX_URL_LENGTH, 256, 16_384, true),
     staleWhileRevalidateSeconds: number("STALE_WHILE_REVALIDATE", d.STALE_WHILE_REVALIDATE, 0, 86_400, false),
     staleIfErrorSeconds: number("STALE_IF_ERROR", d.STALE_IF_ERROR, 0, 30 * 86_400, false),
-    binaryFormat: onOff("BINARY_FORMAT", d.BINARY_FORMAT),
+    binaryFormat: float32 || onOff("BINARY_FORMAT", d.BINARY_FORMAT),
+    binaryLayout: float32 ? "v1" : "v2",
+    publishedGrids: onOff("PUBLISHED_GRIDS", d.PUBLISHED_GRIDS),
     publicOrigin: publicOrigin || null,
     prefetchCron: cron === "off" ? null : cron,
     prefetchTopN: number("PREFETCH_TOP_N", d.PREFETCH_TOP_N, 0, 1000, true),

@@ -1,10 +1,9 @@
 // The read path both forecast routes share: 304 if the client holds the
 // version's bytes already, else memory → Cache API → store, filling the
 // caches on a miss, each stage recorded in Server-Timing.
-import { gunzipSync, gzipSync } from "node:zlib";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { BINARY_MEDIA_TYPE, encodeBinary, negotiateFormat } from "./binary-format.ts";
+import { BINARY_MEDIA_TYPE, binaryGzip, binaryTag, negotiateFormat } from "./binary-format.ts";
 import { ForecastCache } from "./forecast-cache.ts";
 import { forecastResponse, notModified } from "./forecast-response.ts";
 import { recordCache } from "./metrics.ts";
@@ -16,19 +15,23 @@ export interface ServeForecastOptions {
   etag: string;
   /** Reads and builds the gzip JSON body on a cache miss (throws for 4xx/5xx). */
   load: () => Promise<Uint8Array<ArrayBuffer>>;
+  /** On a cache miss, before load: a ready-made body of the representation at this cache path, or null. */
+  published?: (path: string) => Promise<Uint8Array<ArrayBuffer> | null>;
 }
 
-export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load }: ServeForecastOptions): Promise<Response> {
+export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load, published }: ServeForecastOptions): Promise<Response> {
   const { config, timing, version } = c.var;
   const format = negotiateFormat(c.req.query("format"), c.req.header("Accept"), config.production.binaryFormat);
   const binary = format === "f32";
   const options = { version, cacheMaxAgeSeconds: config.cacheMaxAgeSeconds, contentType: binary ? BINARY_MEDIA_TYPE : undefined };
-  const representationEtag = binary ? `${etag.slice(0, -1)}.f32"` : etag;
+  const tag = binaryTag(config.production.binaryLayout);
+  const representationEtag = binary ? `${etag.slice(0, -1)}.${tag}"` : etag;
   const unchanged = notModified(c.req.raw, representationEtag, options);
   if (unchanged) return unchanged;
 
   const cache = new ForecastCache(config, new URL(c.req.url).origin, (work) => c.executionCtx.waitUntil(work));
-  const key = cache.key(version.id, binary ? `f32/${cachePath}` : cachePath);
+  const path = binary ? `${tag}/${cachePath}` : cachePath;
+  const key = cache.key(version.id, path);
   const cached = await timing.measure("cache", () => cache.get(key), (hit) => (hit ? "hit" : cache.enabled ? "miss" : "off"));
   if (cached) {
     timing.add("tier", undefined, cached.tier);
@@ -36,14 +39,9 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load 
     return forecastResponse(c.req.raw, { gzip: cached.gzip, etag: representationEtag }, options);
   }
   recordCache(cache.enabled ? "miss" : "off");
-  const json = await load();
-  const body = { gzip: binary ? toBinaryGzip(json) : json, etag: representationEtag };
+  const ready = await published?.(path);
+  const gzip = ready ?? (binary ? binaryGzip(await load(), config.production.binaryLayout) : await load());
+  const body = { gzip, etag: representationEtag };
   cache.put(key, body);
   return forecastResponse(c.req.raw, body, options);
-}
-
-function toBinaryGzip(jsonGzip: Uint8Array): Uint8Array<ArrayBuffer> {
-  const document = JSON.parse(new TextDecoder().decode(gunzipSync(jsonGzip)));
-  const gzip = gzipSync(encodeBinary(document));
-  return new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength) as Uint8Array<ArrayBuffer>;
 }

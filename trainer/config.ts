@@ -33,9 +33,13 @@ const schema = z.object({
   KEY_PREFIX: z.string().regex(PREFIX_PATTERN, `must match ${PREFIX_PATTERN}`).default("fc"),
   // Three years in the feature view (the pooled profiles' window); the models fit the last FIT_HISTORY_DAYS.
   HISTORY_DAYS: int(28, 3660).default(1095),
+  // full: recompute every feature row each run (the rollback for the incremental refresh).
+  FEATURE_REFRESH: z.enum(["incremental", "full"]).default("incremental"),
   // Each backtest fold is as long as the longest horizon served.
   HOLDOUT_DAYS: int(0, 365).default(60),
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
+  // Published precision: rounding moves a value by at most this share of its interval's width; 0: three decimals.
+  ROUNDING_SHARE: z.coerce.number().min(0).max(0.1).default(0.01),
   // Model selection, intervals and warm starts; see docs/forecast-quality.md.
   FIT_HISTORY_DAYS: int(28, 3660).default(730),
   BACKTEST_FOLDS: int(1, 12).default(3),
@@ -54,12 +58,18 @@ const schema = z.object({
   INTERVAL_METHOD: z.enum(["conformal", "model"]).default("conformal"),
   RESELECT_DAYS: int(1, 365).default(7),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
+  // A series still fitting after this long gets the fallback, recorded as fit_timeout; 0: no deadline.
+  FIT_TIMEOUT_SECONDS: int(0, 86_400).default(300),
+  // The pointer moves only for a run newer than the live one (data origin, then run id); off: any run may.
+  PUBLISH_FENCE: bool.default(true),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),
   // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
+  // The promotion plan (sql/010) reaches the forecasts; off ignores it. See docs/promotions.md.
+  PROMO_PLAN: bool.default(true),
   // Hot grid requests whose bodies are published with each version for the Worker's prefetch; 0: none.
   PREFETCH_TOP_N: int(0, 1000).default(20),
   DB_POOL_SIZE: int(1, 64).default(4),
@@ -75,6 +85,8 @@ const schema = z.object({
   ALERT_STALE_HOURS: z.coerce.number().min(0).default(36),
   ALERT_ACCURACY_DROP: z.coerce.number().min(0).default(0.2),
   FIT_JOB_SERIES: int(1, 10_000).default(50),
+  // Jobs queued and unanswered at most: the coordinator stops reading series at this many (its memory bound).
+  FIT_JOB_QUEUE_LIMIT: int(1, 100_000).default(40),
   FIT_JOB_HEARTBEAT_SECONDS: int(10, 3600).default(30),
   FIT_JOB_RETRIES: int(0, 20).default(2),
   PGBOSS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase Postgres schema name").default("pgboss"),

@@ -14,6 +14,8 @@ import { Redis } from "@upstash/redis";
 import { freePort } from "../../scripts/wrangler-dev.ts";
 import { startUpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
+import { keys } from "../../edge/contract/keys.ts";
+import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
 import { measureStoreClients } from "./store-clients.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { workerdConfig, type ForecastVariant } from "./workerd-config.ts";
@@ -68,7 +70,10 @@ async function main(): Promise<void> {
       if (leftovers.length) await redis.del(...leftovers);
     });
     const cat = catalogue(5, 5, 5);
-    const { version } = await publishVersion(redis, cat, { prefix });
+    const { version, manifest } = await publishVersion(redis, cat, { prefix });
+    // As the trainer does with every version: the whole grids, ready-made, which a grid miss passes through.
+    const { grids } = await publishPrefetch(redis, { prefix, version, manifest, topN: 20, ttlSeconds: 3600 });
+    await redis.set(keys(prefix).manifest(version), JSON.stringify({ ...manifest, prebuiltGrids: grids }));
     const fields = Object.entries(cat.cities).flatMap(([city, stores]) => stores.flatMap((s) => cat.products.map((p) => `${city}/${s}/${p}`)));
 
     // 3. workerd serve with one socket per cache setting.
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
       { name: "memory", port: await freePort(), env: { EDGE_CACHE: "on" } },
       { name: "cacheapi", port: await freePort(), env: { EDGE_CACHE: "on", MEMORY_CACHE_MB: "0" } },
       { name: "off", port: await freePort(), env: { EDGE_CACHE: "off" } },
+      { name: "built", port: await freePort(), env: { EDGE_CACHE: "off", PUBLISHED_GRIDS: "off" } },
       // Rate limiting on: one @upstash/ratelimit script call beside every request (a limit the load never reaches).
       { name: "limited", port: await freePort(), env: { EDGE_CACHE: "on", RATE_LIMIT: "1000000" } },
     ];
@@ -105,10 +111,12 @@ async function main(): Promise<void> {
       { name: "series, miss (EDGE_CACHE=off)", origin: origin("off"), path: seriesPath, series: 1, warm: 20 },
       { name: "grid 5×5×5, memory hit", origin: origin("memory"), path: gridPath, series: 125, warm: 1 },
       { name: "grid 5×5×5, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: gridPath, series: 125, warm: 1 },
-      { name: "grid 5×5×5, miss (EDGE_CACHE=off)", origin: origin("off"), path: gridPath, series: 125, warm: 5 },
+      { name: "grid 5×5×5, miss (EDGE_CACHE=off), published body", origin: origin("off"), path: gridPath, series: 125, warm: 5 },
+      { name: "grid 5×5×5, miss, built (PUBLISHED_GRIDS=off)", origin: origin("built"), path: gridPath, series: 125, warm: 5 },
       { name: "series, f32, memory hit", origin: origin("memory"), path: (i: number) => `${seriesPath(i)}&format=f32`, series: 1, warm: fields.length },
       { name: "grid 5×5×5, f32, memory hit", origin: origin("memory"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 1 },
-      { name: "grid 5×5×5, f32, miss (EDGE_CACHE=off)", origin: origin("off"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
+      { name: "grid 5×5×5, binary, miss (EDGE_CACHE=off), published body", origin: origin("off"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
+      { name: "grid 5×5×5, binary, miss, built (PUBLISHED_GRIDS=off)", origin: origin("built"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
       { name: "series, memory hit, RATE_LIMIT on", origin: origin("limited"), path: seriesPath, series: 1, warm: fields.length },
     ];
     const rows: string[] = [];

@@ -18,12 +18,22 @@ export interface RetrainRequest {
 }
 
 export const RETRAIN_ID_PATTERN = /^rt-[a-z0-9]{12}$/;
+
+/** A new request id matching RETRAIN_ID_PATTERN (Web Crypto: the Worker and the trainer both make them). */
+export function newRetrainId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `rt-${Array.from(bytes, (b) => alphabet[b % 36]).join("")}`;
+}
+
 export const MAX_RETRAIN_SERIES = 10_000;
 
 export function retrainKeys(prefix: string) {
   return {
-    /** List of request ids, LPUSH by the Worker, RPOP (oldest first) by the trainer. */
+    /** List of request ids, LPUSH by the Worker; the trainer LMOVEs them (oldest first) to `processing`. */
     queue: `${prefix}:retrain:queue`,
+    /** List of request ids a scheduler has taken and not yet finished; put back in the queue if it dies. */
+    processing: `${prefix}:retrain:processing`,
     /** String: the request as JSON, kept 7 days for status reads. */
     request: (id: string) => `${prefix}:retrain:req:${id}`,
   };

@@ -4,10 +4,11 @@
 // its training days, the promotions planned for its test days, and the
 // context as of its cut-off (a pooled profile computed from the days before
 // it). The published forecast is a separate fit on the whole series.
+import { addDays } from "../days.ts";
+import { knownAhead } from "../plan/known-ahead.ts";
 import { coverage, mase, rmsse, rmsseScale, seasonalNaiveScale, smape, wape } from "./metrics.ts";
 import { MIN_SERIES_DAYS, type Forecast, type Metrics, type ModelSeries } from "./types.ts";
 
-const DAY_MS = 86_400_000;
 
 export interface Fold {
   trainDays: number;
@@ -50,7 +51,7 @@ export function holdoutFolds(days: number, holdoutDays: number, count = 1): Fold
 
 /** The last training day of a fold (YYYY-MM-DD): the cut-off its inputs must come from. */
 export function foldCutoff(series: Pick<ModelSeries, "start">, fold: Pick<Fold, "trainDays">): string {
-  return new Date(Date.parse(`${series.start}T00:00:00Z`) + (fold.trainDays - 1) * DAY_MS).toISOString().slice(0, 10);
+  return addDays(series.start, fold.trainDays - 1);
 }
 
 /**
@@ -66,8 +67,8 @@ export function foldSeries(series: ModelSeries, fold: Fold): ModelSeries {
     ...series,
     units: series.units.subarray(0, trainDays),
     promo: series.promo.subarray(0, trainDays),
-    // The promotions that actually ran were planned in advance: give them to the model.
-    futurePromo: series.promo.subarray(trainDays, trainDays + testDays),
+    // What was known ahead of the fold's days, by the same rule as the published forecast's.
+    futurePromo: knownAhead(series, trainDays, testDays),
     context: context && { ...context, profile: asOf?.[foldCutoff(series, fold)], foldProfiles: undefined },
   };
 }

@@ -43,6 +43,12 @@ export interface Forecast {
   upper: number[];
 }
 
+/** Zero demand for every day of the horizon, interval included. */
+export function zeroForecast(horizon: number): Forecast {
+  const none = () => new Array<number>(horizon).fill(0);
+  return { point: none(), lower: none(), upper: none() };
+}
+
 export interface Metrics {
   mase: number | null;
   /** Root mean squared scaled error (M5's): what the selection ranks by unless SELECTION_METRIC=mase. */
@@ -98,7 +104,7 @@ export interface FitOutcome {
   fitMs: number;
 }
 
-export type FitErrorCode = "bad_input" | "too_short" | "fit_failed" | "worker_crashed";
+export type FitErrorCode = "bad_input" | "too_short" | "fit_failed" | "worker_crashed" | "fit_timeout";
 
 export interface FitFailure {
   id: string;

@@ -3,7 +3,10 @@
 // and its recent actuals, published beside the forecasts for the explorer.
 import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
-import { roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload } from "../../edge/contract/payload.ts";
+import { addDays } from "../days.ts";
+import {
+  DEFAULT_ROUNDING_SHARE, precisionStep, roundToStep, roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload,
+} from "../../edge/contract/payload.ts";
 
 export interface SeriesForecast {
   city: string;
@@ -15,12 +18,16 @@ export interface SeriesForecast {
   point: number[];
   lower: number[];
   upper: number[];
+  /** Planned promotion days as offsets into `point`; each horizon carries those inside it. */
+  promoDays?: readonly number[];
 }
 
 export interface PayloadContext {
   version: string;
   origin: string;
   level: number;
+  /** Share of a day's interval width rounding may move a value by (ROUNDING_SHARE); 0: three decimals. */
+  roundingShare?: number;
 }
 
 export async function encodeHorizons(forecast: SeriesForecast, context: PayloadContext): Promise<Record<Horizon, string>> {
@@ -28,6 +35,9 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
   if (forecast.point.length < longest) {
     throw new RangeError(`forecast for ${forecast.city}/${forecast.store}/${forecast.product} has ${forecast.point.length} days, need ${longest}`);
   }
+  // One step for every horizon, from the longest: the shorter horizons stay
+  // prefixes of it, and its narrowest interval bounds theirs.
+  const step = precisionStep(forecast.lower.slice(0, longest), forecast.upper.slice(0, longest), context.roundingShare ?? DEFAULT_ROUNDING_SHARE);
   const entries = await Promise.all(HORIZONS.map(async (h) => {
     const payload: SeriesPayload = {
       city: forecast.city,
@@ -39,13 +49,21 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
       model: forecast.model,
       ...(forecast.mase !== undefined ? { mase: forecast.mase === null ? null : Math.round(forecast.mase * 1000) / 1000 } : {}),
       level: context.level,
-      point: roundUnits(forecast.point.slice(0, h)),
-      lower: roundUnits(forecast.lower.slice(0, h)),
-      upper: roundUnits(forecast.upper.slice(0, h)),
+      step,
+      point: roundToStep(forecast.point.slice(0, h), step),
+      lower: roundToStep(forecast.lower.slice(0, h), step),
+      upper: roundToStep(forecast.upper.slice(0, h), step),
+      ...promoDaysWithin(forecast.promoDays, h),
     };
     return [h, await encodeStored(payload)] as const;
   }));
   return Object.fromEntries(entries) as Record<Horizon, string>;
+}
+
+/** Offsets, not flags: a few small numbers for a series with a plan, nothing at all for one without. */
+function promoDaysWithin(days: readonly number[] | undefined, h: number): { promoDays?: number[] } {
+  const within = days?.filter((d) => d < h) ?? [];
+  return within.length ? { promoDays: within } : {};
 }
 
 export interface HistoryInput {
@@ -62,7 +80,7 @@ export interface HistoryInput {
 /** The last `days` actuals of one series with its backtest accuracy, compressed once. */
 export async function encodeHistory(input: HistoryInput, context: { version: string; days: number }): Promise<string> {
   const skipped = Math.max(0, input.units.length - context.days);
-  const start = new Date(Date.parse(`${input.start}T00:00:00Z`) + skipped * 86_400_000).toISOString().slice(0, 10);
+  const start = addDays(input.start, skipped);
   const history: SeriesHistory = {
     city: input.city,
     store: input.store,

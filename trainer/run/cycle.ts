@@ -14,12 +14,13 @@ import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
 import { publishPrefetch } from "../publish/prefetch.ts";
-import { VersionWriter } from "../publish/version-writer.ts";
+import { SupersededError, VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { ForecastQuality } from "./forecast-quality.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
 import { attachProfiles, foldCutoffs, loadProfilesAsOf } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
+import { planLoadedAt } from "../plan/list.ts";
 
 export interface CycleDeps {
   sql: Sql;
@@ -34,6 +35,8 @@ export interface CycleDeps {
   signal?: AbortSignal;
   /** What started the run, recorded with it. */
   trigger?: RunTrigger;
+  /** Runs right before the pointer move; throwing stops the commit (the cycle lock's last check). */
+  beforeCommit?: () => Promise<void>;
   /** Where series are fitted; the default is a FitPool on this host (distributed mode passes pg-boss jobs). */
   createFitter?: (fit: FitOptions, runId: number) => SeriesFitter;
 }
@@ -87,7 +90,10 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
   try {
     let t = performance.now();
     // With the pooled model on, the seasonal profiles refresh in the same transaction, over their own window.
-    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {});
+    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, {
+      full: config.FEATURE_REFRESH === "full",
+      ...(config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {}),
+    });
     stage("refresh", performance.now() - t);
     if (!refreshed.origin || refreshed.series === 0) {
       throw new NoDataError("no sales in the feature window: load data first (`npm run trainer -- seed` for the demo grid)");
@@ -103,6 +109,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       version,
       chunkSize: config.PUBLISH_CHUNK,
       retentionSeconds: config.RETENTION_DAYS * 86_400,
+      fence: config.PUBLISH_FENCE,
     });
     const recorder = new ResultRecorder(db);
     const quality = await ForecastQuality.start(config, { sql, redis, version });
@@ -111,9 +118,11 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const inFlight = new Map<string, SeriesRecord>();
     let fetchMs = 0;
     let done = 0;
+    let plannedSeries = 0;
 
     async function* inputs(): AsyncGenerator<SeriesInput> {
-      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms), previous: true })) {
+      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms), previous: true, plannedHorizon: config.PROMO_PLAN ? quality.fit.horizon : undefined })) {
+        if (record.planned.length) plannedSeries++;
         const id = `${record.storeId}:${record.productId}`;
         inFlight.set(id, record);
         // Unchanged data and a young model: republish the last fit instead of fitting again.
@@ -138,8 +147,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       models[model] = (models[model] ?? 0) + 1;
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
-      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast },
-        { version, origin: origin!, level: config.INTERVAL_LEVEL });
+      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast, promoDays: record.planned },
+        { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
         ? await encodeHistory({ city: record.city, store: record.store, product: record.product, model, start: record.start, units: record.units,
@@ -155,6 +164,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         params: result.ok ? (result.params as object | null) : null,
         metrics: result.ok ? { ...result.metrics } : {},
         dataHash: record.dataHash,
+        history: record.history,
         fitMs: Math.round(result.fitMs),
         errorCode: result.ok ? null : result.error.code,
         error: result.ok ? null : result.error.message,
@@ -165,7 +175,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
 
     t = performance.now();
     const fit: FitOptions = quality.fit;
-    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit });
+    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit, timeoutMs: config.FIT_TIMEOUT_SECONDS * 1000 });
     try {
       await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
     } finally {
@@ -187,10 +197,13 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models, families });
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
+    if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
+    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
+    if (grids.length > 0) manifest.prebuiltGrids = grids;
+    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
+    await deps.beforeCommit?.();
     const { previous } = await writer.commit(manifest);
-    // Ready-made bodies of the hottest grids for the Worker's Cron Trigger (README, "Predictive prefetch").
-    const prefetch = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: config.RETENTION_DAYS * 86_400 });
-    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "prefetch bodies published");
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 
@@ -203,7 +216,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const abandoned = deps.signal?.aborted === true;
     const reason = abandoned ? `abandoned before publishing: ${String(deps.signal!.reason instanceof Error ? deps.signal!.reason.message : deps.signal!.reason)}` : null;
     await finishRun(db, runId, {
-      status: abandoned ? "abandoned" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
+      status: abandoned ? "abandoned" : error instanceof SupersededError ? "superseded" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
       error: reason ?? (error instanceof Error ? error.message : String(error)),
     }).catch((e) => log.error({ err: e }, "could not record the failed run"));
     if (abandoned) throw new CycleAbandonedError(`run ${runId} (${version}) ${reason}; the live version is unchanged`, { cause: error });

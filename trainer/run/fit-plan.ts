@@ -2,6 +2,7 @@
 // hash and the last published result): skip it (unchanged data and
 // settings, young model: republish), refit the last winner alone (within
 // RESELECT_DAYS of the last full selection), or run the full selection.
+import { daysBetween } from "../days.ts";
 import type { Metrics, RefitPlan } from "../models/types.ts";
 import { selectedOn } from "../select/fit-series.ts";
 import type { PreviousResult, SeriesRecord } from "./fetch.ts";
@@ -22,7 +23,6 @@ export interface PlanRules {
   origin: string;
 }
 
-const DAY_MS = 86_400_000;
 const EMPTY: Metrics = { mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 };
 
 export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous">, rules: PlanRules, now = Date.now()): FitPlan {
@@ -31,7 +31,7 @@ export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous">, rul
   if (reusable(previous, record.dataHash, rules.maxAgeHours, now)) return { kind: "skip", previous };
   const on = selectedOn(previous.params);
   if (!on || previous.model === "zero") return { kind: "select" };
-  const age = (Date.parse(`${rules.origin}T00:00:00Z`) - Date.parse(`${on}T00:00:00Z`)) / DAY_MS;
+  const age = daysBetween(on, rules.origin);
   if (rules.reselectDays <= 1 || !(age >= 0 && age < rules.reselectDays)) return { kind: "select" };
   return {
     kind: "refit",

@@ -15,6 +15,7 @@ import { planFit } from "./fit-plan.ts";
 import { fitOptionsFor, historyDaysFor, lastDays, settingsHash } from "./fit-settings.ts";
 import { loadHolidays } from "./holidays.ts";
 import { ProphetRollback } from "./prophet-rollback.ts";
+import { plannedInput } from "../plan/planned-days.ts";
 
 /** Columns of series_result this side fills. */
 export interface QualityColumns {
@@ -50,7 +51,7 @@ export class ForecastQuality {
 
   static async start(config: TrainerConfig, deps: { sql: Sql; redis: Redis; version: string }): Promise<ForecastQuality> {
     const fit = fitOptionsFor(config, await loadHolidays(deps.sql, config.HOLIDAY_CALENDAR));
-    const rollback = new ProphetRollback(deps.redis, { prefix: config.KEY_PREFIX, version: deps.version, chunkSize: config.PUBLISH_CHUNK, level: config.INTERVAL_LEVEL });
+    const rollback = new ProphetRollback(deps.redis, { prefix: config.KEY_PREFIX, version: deps.version, chunkSize: config.PUBLISH_CHUNK, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
     return new ForecastQuality(config, fit, rollback);
   }
 
@@ -69,7 +70,7 @@ export class ForecastQuality {
     const config = this.#config;
     const plan = planFit(record, { settings: this.#settings, maxAgeHours: config.MODEL_MAX_AGE_HOURS, reselectDays: config.RESELECT_DAYS, origin });
     if (plan.kind === "skip") return { reused: this.#reuse(id, plan.previous) };
-    const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo }, this.#historyDays);
+    const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo, ...plannedInput(record, this.fit.horizon) }, this.#historyDays);
     const previous = record.previous?.params;
     if (plan.kind === "refit") {
       // The refit reads the last selection's bands from the params, warm start or not.

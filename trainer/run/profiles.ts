@@ -5,6 +5,7 @@
 // and as of every backtest fold's cut-off, so a fold borrows nothing from
 // the days it is scored on.
 import type { Sql } from "../db/connect.ts";
+import { addDays } from "../days.ts";
 import type { SeasonalProfile } from "../models/pooled.ts";
 import type { SeriesInput } from "../models/types.ts";
 
@@ -99,9 +100,8 @@ export class ProfilesAsOf {
 
 /** The origin and the last training day of each of `folds` folds of `holdoutDays` before it. */
 export function foldCutoffs(origin: string, holdoutDays: number, folds: number): string[] {
-  const last = Date.parse(`${origin}T00:00:00Z`);
   const days = [origin];
-  for (let k = 1; holdoutDays > 0 && k <= folds; k++) days.push(new Date(last - k * holdoutDays * 86_400_000).toISOString().slice(0, 10));
+  for (let k = 1; holdoutDays > 0 && k <= folds; k++) days.push(addDays(origin, -k * holdoutDays));
   return days;
 }
 

@@ -12,11 +12,13 @@ export class ProphetRollback {
   readonly #writer: VariantWriter;
   readonly #version: string;
   readonly #level: number;
+  readonly #roundingShare: number;
 
-  constructor(redis: Redis, options: { prefix: string; version: string; chunkSize: number; level: number }) {
+  constructor(redis: Redis, options: { prefix: string; version: string; chunkSize: number; level: number; roundingShare: number }) {
     const k = keys(options.prefix);
     this.#version = options.version;
     this.#level = options.level;
+    this.#roundingShare = options.roundingShare;
     // Staged like the main hashes: the version's commit persists them (they are among its keys).
     this.#writer = new VariantWriter(redis, { key: (h) => k.prophetHorizon(options.version, h), chunkSize: options.chunkSize, ttlSeconds: 86_400 });
   }
@@ -28,8 +30,8 @@ export class ProphetRollback {
 
   async add(record: SeriesRecord, prophet: NonNullable<FitOutcome["prophet"]>, origin: string): Promise<void> {
     await this.#writer.add(record.city, record.store, record.product, await encodeHorizons(
-      { city: record.city, store: record.store, product: record.product, model: prophet.model, mase: prophet.metrics.mase, ...prophet.forecast },
-      { version: this.#version, origin, level: this.#level },
+      { city: record.city, store: record.store, product: record.product, model: prophet.model, mase: prophet.metrics.mase, ...prophet.forecast, promoDays: record.planned },
+      { version: this.#version, origin, level: this.#level, roundingShare: this.#roundingShare },
     ));
   }
 

@@ -3,15 +3,15 @@
 // or, between two selections, a refit of the last winner alone; calibrate
 // the intervals, forecast. Never throws: whatever goes wrong becomes a
 // FitFailure with a stable code, so one bad series cannot stop a run.
+import { addDays } from "../days.ts";
 import { fitFailure } from "../models/errors.ts";
 import { validateSeries } from "../models/series.ts";
-import { MIN_SERIES_DAYS, type FitOptions, type FitOutcome, type FitResult, type Forecast, type Metrics, type ModelSeries, type RefitPlan, type SeriesInput } from "../models/types.ts";
+import { MIN_SERIES_DAYS, type FitOptions, type FitOutcome, type FitResult, type Forecast, type Metrics, type ModelSeries, type RefitPlan, type SeriesInput, zeroForecast } from "../models/types.ts";
 import { CANDIDATES, findCandidate, type Candidate, type CandidateSettings } from "./candidates.ts";
 import { classify, SYNTETOS_BOYLAN, type DemandClass } from "./classify.ts";
 import { bandsOf, calibrateBands, withBands, type Bands } from "./intervals.ts";
 import { rankCandidates, scoresOf, type Tried } from "./selection.ts";
 
-const DAY_MS = 86_400_000;
 export const NO_METRICS: Metrics = Object.freeze({ mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
 export const DEFAULT_FOLDS = 3;
 /** Draws per Prophet fold fit when its own intervals are kept (intervals "model"). */
@@ -42,7 +42,7 @@ export function fitSeries(input: SeriesInput | ModelSeries, options: FitOptions,
     const done = (fields: Omit<FitOutcome, "id" | "ok" | "fitMs">): FitOutcome => ({ id, ok: true, ...fields, fitMs: performance.now() - started });
     if (demandClass === "none") {
       // Nothing ever sold: no model has anything to learn, and Prophet cannot even scale it.
-      return done({ model: "zero", demandClass, selection: "full", forecast: zeros(options.horizon), params: null, metrics: NO_METRICS, scores: [] });
+      return done({ model: "zero", demandClass, selection: "full", forecast: zeroForecast(options.horizon), params: null, metrics: NO_METRICS, scores: [] });
     }
     const fitter = new SeriesFitter(series, options, registry);
     const plan = series.refit;
@@ -220,8 +220,7 @@ function selectionOf(value: unknown): SelectionRecord | null {
   return { on, bands: checked, ...(rollback && typeof rollback.model === "string" ? { rollback: { model: rollback.model, metrics: { ...NO_METRICS, ...rollback.metrics } } } : {}) };
 }
 
-const cutoffOf = (series: ModelSeries, trainDays: number) =>
-  new Date(Date.parse(`${series.start}T00:00:00Z`) + (trainDays - 1) * DAY_MS).toISOString().slice(0, 10);
+const cutoffOf = (series: ModelSeries, trainDays: number) => addDays(series.start, trainDays - 1);
 const lastDay = (series: ModelSeries) => cutoffOf(series, series.units.length);
 
 /**
@@ -232,14 +231,10 @@ const lastDay = (series: ModelSeries) => cutoffOf(series, series.units.length);
 function fromFirstSale(series: ModelSeries): ModelSeries {
   const first = series.units.findIndex((u) => u > 0);
   if (first <= 0 || series.units.length - first < MIN_SERIES_DAYS) return series;
-  const start = new Date(Date.parse(`${series.start}T00:00:00Z`) + first * DAY_MS).toISOString().slice(0, 10);
+  const start = addDays(series.start, first);
   return { ...series, start, units: series.units.subarray(first), promo: series.promo.subarray(first) };
 }
 
-function zeros(horizon: number): Forecast {
-  const none = () => new Array<number>(horizon).fill(0);
-  return { point: none(), lower: none(), upper: none() };
-}
 
 /** The day of the last full selection recorded in a fit's params, if any. */
 export function selectedOn(params: unknown): string | null {
