@@ -4,6 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../edge/contract/api-keys.ts";
+import { encodeStored } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
 import { keys } from "../../edge/contract/keys.ts";
 import { planGrid } from "../../edge/grid.ts";
@@ -151,6 +152,10 @@ describe("abuse: the smaller holes", () => {
   afterEach(() => edge.cleanup());
 
   it("history in f32 is a 400 bad_format, not a 500", async () => {
+    const version = (await edge.redis.get<string>(keys(edge.prefix).live))!;
+    const history = { city: "c1", store: "s1", product: "p1", version, start: "2026-08-03", units: [1, 2, 3], model: "prophet", backtest: null };
+    await edge.redis.hset(keys(edge.prefix).history(version), { "c1/s1/p1": await encodeStored(history) });
+    expect((await edge.get("/v1/history/c1/s1/p1")).status).toBe(200);
     for (const path of ["/v1/history/c1/s1/p1?format=f32", "/v1/history?city=*&store=*&product=*&format=f32"]) {
       const res = await edge.get(path);
       expect(res.status).toBe(400);
