@@ -34,17 +34,23 @@ export interface ForecastStore {
 
 // One client per isolate and configuration: the client holds no I/O objects,
 // so it is safe to share across requests and saves rebuilding it per request.
+// Looked up by the configuration object first (stable for an isolate's
+// lifetime), by its settings only when a new configuration appears.
 const clients = new Map<string, { store: ForecastStore; redis: Redis }>();
+const byConfig = new WeakMap<EdgeConfig, { store: ForecastStore; redis: Redis }>();
 
 function clientFor(config: EdgeConfig): { store: ForecastStore; redis: Redis } {
+  let client = byConfig.get(config);
+  if (client) return client;
   const id = `${config.upstashUrl}|${config.upstashToken}|${config.keyPrefix}|${config.storeTimeoutMs}`;
-  let client = clients.get(id);
+  client = clients.get(id);
   if (!client) {
     if (clients.size > 16) clients.clear();
     const redis = redisClient(config);
     client = { redis, store: upstashStore(config, redis) };
     clients.set(id, client);
   }
+  byConfig.set(config, client);
   return client;
 }
 
