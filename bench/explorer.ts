@@ -1,7 +1,7 @@
 // Explorer page benchmark: a 5×5×5 version with 90 days of history per series
 // in the project's Upstash-compatible endpoint (in-process, or the Redis at
 // REDIS_URL), the Worker under `wrangler dev` (it serves the static assets;
-// the API's own throughput is bench/edge's business), and Debian's chromium
+// the API's own throughput is bench/edge's business), and Chromium (scripts/chromium.ts)
 // loading the page with a fresh profile each time (a first visit). Reports, per load: time to the
 // first chart and to the grid (performance marks the page sets), bytes over
 // the wire, and the time a horizon switch takes to redraw. About 40 s.

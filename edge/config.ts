@@ -1,9 +1,11 @@
 // The Worker's configuration: read from the environment once per env object,
-// validated as a whole with zod (its mini build: a twentieth of the bytes in the bundle), frozen. Every bad variable is reported in one
+// validated as a whole with zod (its mini build: a twentieth of the bytes in
+// the bundle), frozen. Every bad variable is reported in one
 // message that says how to fix it, so a deploy is fixed in one round, not five.
 // A leaf: it imports the key contract and the error classes, nothing that
 // does I/O.
 import * as z from "zod/mini";
+import type { BinaryLayout } from "./binary-format.ts";
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 
@@ -87,6 +89,8 @@ export interface ProductionConfig {
   /** Seconds a remembered pointer keeps answering from cache while the store is unreachable. */
   readonly staleIfErrorSeconds: number;
   readonly binaryFormat: boolean;
+  /** BINARY_FORMAT=f32 serves the float32 layout of version 1 instead of the scaled integers of version 2. */
+  readonly binaryLayout: BinaryLayout;
   /** The Worker's public origin, needed to warm the Cache API from a Cron Trigger (no request there). */
   readonly publicOrigin: string | null;
   /** The Cron Trigger expression that warms the cache; null: warming off. */
@@ -240,7 +244,14 @@ const schema = z.object({
   MAX_URL_LENGTH: number(4096, 256, 16_384),
   STALE_WHILE_REVALIDATE: number(30, 0, 86_400, false),
   STALE_IF_ERROR: number(86_400, 0, 30 * 86_400, false),
-  BINARY_FORMAT: onOff("on"),
+  // "f32" is on, with the float32 layout of version 1 (the rollback of the scaled integers).
+  BINARY_FORMAT: variable((raw, problem) => {
+    const value = (raw || "on").toLowerCase();
+    if (value === "f32") return { on: true, layout: "v1" as BinaryLayout };
+    if (ON.includes(value) || OFF.includes(value)) return { on: ON.includes(value), layout: "v2" as BinaryLayout };
+    problem('must be "on", "off" or "f32" (on with the float32 layout of version 1; default "on")', raw);
+    return { on: true, layout: "v2" as BinaryLayout };
+  }),
   PUBLIC_ORIGIN: variable((raw, problem) => {
     const origin = (raw ?? "").replace(/\/+$/, "");
     if (origin && !ORIGIN.test(origin)) problem("must be the Worker's origin such as https://forecast.example.com (no path)", origin);
@@ -312,7 +323,8 @@ function parseConfig(env: Env): EdgeConfig {
     maxUrlLength: v.MAX_URL_LENGTH,
     staleWhileRevalidateSeconds: v.STALE_WHILE_REVALIDATE,
     staleIfErrorSeconds: v.STALE_IF_ERROR,
-    binaryFormat: v.BINARY_FORMAT,
+    binaryFormat: v.BINARY_FORMAT.on,
+    binaryLayout: v.BINARY_FORMAT.layout,
     publicOrigin: v.PUBLIC_ORIGIN,
     prefetchCron: v.PREFETCH_CRON,
     prefetchTopN: v.PREFETCH_TOP_N,

@@ -1,10 +1,9 @@
 // The read path the forecast, grid and history routes share: 304 if the
 // client holds the version's bytes already, else memory → Cache API → store,
 // filling the caches on a miss, each stage recorded in Server-Timing.
-import { gunzipSync, gzipSync } from "node:zlib";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { BINARY_MEDIA_TYPE, encodeBinary, negotiateFormat } from "./binary-format.ts";
+import { BINARY_MEDIA_TYPE, binaryGzip, binaryTag, negotiateFormat } from "./binary-format.ts";
 import { BadRequestError } from "./errors.ts";
 import { ForecastCache } from "./forecast-cache.ts";
 import { forecastResponse, notModified, type ForecastResponseOptions } from "./forecast-response.ts";
@@ -40,13 +39,15 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load,
     contentType: binary ? BINARY_MEDIA_TYPE : undefined,
     headers,
   };
-  const representationEtag = binary ? `${etag.slice(0, -1)}.f32"` : etag;
+  const layout = config.production.binaryLayout;
+  const tag = binaryTag(layout);
+  const representationEtag = binary ? `${etag.slice(0, -1)}.${tag}"` : etag;
   // `If-None-Match: *` waits for the body: it must not answer 304 for something that does not exist.
   const unchanged = notModified(c.req.raw, representationEtag, options, false);
   if (unchanged) return unchanged;
 
   const cache = new ForecastCache(config, c.get("origin"), (work) => c.executionCtx.waitUntil(work));
-  const key = cache.key(version.id, binary ? `f32/${cachePath}` : cachePath);
+  const key = cache.key(version.id, binary ? `${tag}/${cachePath}` : cachePath);
   const started = performance.now();
   const cached = cache.remembered(key) ?? (await cache.get(key));
   if (cached) {
@@ -58,13 +59,7 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load,
   stage(c, "cache", started, cache.enabled ? "miss" : "off");
   recordCache(cache.enabled ? "miss" : "off");
   const json = await load();
-  const body = { gzip: binary ? toBinaryGzip(json) : json, etag: representationEtag };
+  const body = { gzip: binary ? binaryGzip(json, layout) : json, etag: representationEtag };
   cache.put(key, body);
   return forecastResponse(c.req.raw, body, options);
-}
-
-function toBinaryGzip(jsonGzip: Uint8Array): Gzip {
-  const document = JSON.parse(new TextDecoder().decode(gunzipSync(jsonGzip)));
-  const gzip = gzipSync(encodeBinary(document));
-  return new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength) as Gzip;
 }

@@ -1,6 +1,7 @@
 // `npm run demo`: the whole path on one machine with nothing installed but
 // npm packages. Embedded Postgres (PGlite) → seeded sales → one training
 // cycle → the Upstash-compatible endpoint → the Worker under `wrangler dev`.
+import { constants as osConstants } from "node:os";
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../trainer/config.ts";
 import { connect } from "../trainer/db/connect.ts";
@@ -41,9 +42,26 @@ async function step<T>(title: string, work: () => Promise<T>, describe: (result:
   return result;
 }
 
-async function stopAll() {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  })();
+  return stopping;
 }
+
+// Ctrl-C or a SIGTERM at any stage stops what has started so far, then
+// exits; a second signal exits at once (the Worker's guard still ends it).
+let signalled: NodeJS.Signals | undefined;
+const stopRequested = new Promise<void>((resolve) => {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (signalled) process.exit(128 + osConstants.signals[signal]);
+      signalled = signal;
+      resolve();
+    });
+  }
+});
 
 async function main() {
   const total = performance.now();
@@ -123,19 +141,17 @@ async function main() {
   console.log(`  curl -i --compressed '${sample}' -H 'If-None-Match: ${check.headers.get("etag") ?? "…"}'`);
   if (flags.once) return;
   console.log(dim("\nServing until Ctrl-C."));
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await stopRequested;
 }
 
-main()
+Promise.race([main(), stopRequested])
   .catch((error) => {
     console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   })
   .finally(async () => {
+    if (signalled) console.log(`\n${signalled}: stopping`);
     await stopAll();
     // wrangler and PGlite may hold handles briefly after close; the demo is done.
-    process.exit();
+    process.exit(signalled ? 128 + osConstants.signals[signalled] : undefined);
   });

@@ -86,7 +86,7 @@ program.command("import")
   .option("--city <code>", "city for every store when there is no city column", "main")
   .option("--rejects <file>", "load the good rows and write bad ones (with line numbers and reasons) to this CSV, instead of loading nothing")
   .option("--delimiter <char>", "field delimiter", ",")
-  .option("--batch-size <n>", "rows per INSERT", integer, 10_000)
+  .option("--batch-size <n>", "rows staged (COPY) per set-based merge into sales", integer, 100_000)
   .action((file, flags) => execute(() => importCommand(file, flags, log)));
 
 const keysCommand = program.command("keys")

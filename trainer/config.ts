@@ -36,6 +36,8 @@ const schema = z.object({
   // Each backtest fold is as long as the longest horizon served.
   HOLDOUT_DAYS: int(0, 365).default(60),
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
+  // Published precision: rounding moves a value by at most this share of its interval's width; 0: three decimals.
+  ROUNDING_SHARE: z.coerce.number().min(0).max(0.1).default(0.01),
   // Model selection, warm starts and the accurate variant; see README "Forecast quality".
   FIT_HISTORY_DAYS: int(28, 3660).default(730),
   BACKTEST_FOLDS: int(1, 12).default(3),

@@ -16,6 +16,12 @@ export interface SeriesPayload {
   mase?: number | null;
   /** Nominal coverage of [lower, upper], e.g. 0.8. */
   level: number;
+  /**
+   * The precision published: every value of point, lower and upper is a
+   * multiple of it (see precisionStep). Absent on payloads published before
+   * it was carried; those hold three decimals.
+   */
+  step?: number;
   point: number[];
   lower: number[];
   upper: number[];
@@ -75,6 +81,41 @@ export interface Manifest {
 /** Forecasts are demand in units: three decimals is finer than any shelf. */
 export function roundUnits(values: ArrayLike<number>): number[] {
   return Array.from(values, (v) => Math.round(v * 1000) / 1000);
+}
+
+/** The finest step published, and the one used without an interval to measure against. */
+export const FINEST_STEP = 0.001;
+
+/** By default rounding may move a value by at most 1% of its interval's width. */
+export const DEFAULT_ROUNDING_SHARE = 0.01;
+
+/**
+ * The step a series' values are rounded to: the largest 1, 2 or 5 × 10^k
+ * (never below FINEST_STEP) that is at most twice `share` of the narrowest
+ * positive interval width (upper − lower) of the series. Rounding to a
+ * multiple of it moves a value by at most half a step, so by at most `share`
+ * of its own day's interval width, and no more digits are published than the
+ * forecast's own uncertainty can justify. Without a positive width (point
+ * intervals) or with share 0 it is FINEST_STEP: three decimals.
+ */
+export function precisionStep(lower: ArrayLike<number>, upper: ArrayLike<number>, share: number): number {
+  let narrowest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < lower.length; i++) {
+    const width = upper[i]! - lower[i]!;
+    if (width > 0 && width < narrowest) narrowest = width;
+  }
+  const limit = 2 * share * narrowest;
+  if (!(limit > FINEST_STEP) || !Number.isFinite(limit)) return FINEST_STEP;
+  const power = 10 ** Math.floor(Math.log10(limit));
+  const mantissa = limit / power;
+  // Decimal steps keep the JSON short: a multiple of 0.2 prints as "91.8".
+  return Number(((mantissa >= 5 ? 5 : mantissa >= 2 ? 2 : 1) * power).toPrecision(1));
+}
+
+/** Values as multiples of `step`, printed without binary noise (0.2 × 459 is 91.8, not 91.80000000000001). */
+export function roundToStep(values: ArrayLike<number>, step: number): number[] {
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return Array.from(values, (v) => Number((Math.round(v / step) * step).toFixed(decimals)));
 }
 
 /** Aggregate backtest accuracy of one run, as the manifest and the run table carry it. */

@@ -1,4 +1,4 @@
-// The explorer page in a real browser (Debian's chromium via playwright-core)
+// The explorer page in a real browser (Chromium via playwright-core, scripts/chromium.ts)
 // against a locally running Worker (`wrangler dev`) serving a version the
 // real trainer just published: it draws, switches, opens grid cells, shows
 // Server-Timing, notices a newer version, and logs no console error.

@@ -4,7 +4,7 @@ export interface EdgeTestEndpoints {
   /** The project's Upstash-compatible endpoint. */
   storeUrl: string;
   storeToken: string;
-  /** "redis" over the real Redis at REDIS_URL, else "memory" (no scripting: no EVAL). */
+  /** "redis" over the real Redis at REDIS_URL, else "memory" (the in-process store; it runs scripts too). */
   storeBackend: string;
   /** A loopback port nothing listens on: connection refused. */
   closedStoreUrl: string;

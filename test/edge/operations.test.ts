@@ -39,7 +39,7 @@ describe("operations: health freshness, metrics, request ids and logs, input lim
 
   it("/metrics: requests by route and status, cache results and store latency, summed in the store", async () => {
     await publishVersion(edge.redis, catalogue(1, 1, 2), { prefix: edge.prefix });
-    // No limiter beside the reads: the embedded store cannot run its script, which would count as store errors.
+    // No limiter beside the reads: its script's round trips would count in the store latency.
     const env = { METRICS_FLUSH_SECONDS: "0", ADMIN_TOKEN: ADMIN, RATE_LIMIT: "0" };
     await edge.get("/v1/forecast/c1/s1/p1", { env });
     await edge.get("/v1/forecast/c1/s1/p1", { env });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeStored } from "../../edge/contract/codec.ts";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
-import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
+import { precisionStep, roundToStep, type Manifest, type SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig } from "../../trainer/config.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { runCycle, type CycleSummary } from "../../trainer/run/cycle.ts";
@@ -86,7 +86,10 @@ describe("model selection in a cycle", () => {
         expect(r.prophet_forecast).toBeNull();
       } else {
         expect(prophet!.model).toMatch(/^prophet/);
-        expect(prophet!.point).toEqual(r.prophet_forecast.point.slice(0, 30).map((v: number) => Math.round(v * 1000) / 1000));
+        // Rounded as every payload is, to the step its own interval sets.
+        const { point, lower, upper } = r.prophet_forecast;
+        expect(prophet!.step).toBe(precisionStep(lower.slice(0, 60), upper.slice(0, 60), 0.01));
+        expect(prophet!.point).toEqual(roundToStep(point.slice(0, 30), prophet!.step!));
       }
     }
     const manifest = JSON.parse((await store.redis.get<string>(k.manifest(first.version)))!) as Manifest;

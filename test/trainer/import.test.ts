@@ -126,6 +126,83 @@ describe("trainer import", () => {
     expect(() => parseMapping("colour=x")).toThrow(/field one of date, store/);
   });
 
+  it("a file without promo or price columns leaves them as they are; a new row gets the defaults", async () => {
+    const mapped = await file("promo-price.csv", "date,store,item,sales,promo,price\n2019-05-01,41,1,3,1,2.50\n");
+    await importCsv(database.sql, openCsv(mapped), { mapping: { ...KAGGLE_STORE_ITEM, promo: "promo", price: "price" }, city: "main" });
+    const plain = await file("units-only.csv", "date,store,item,sales\n2019-05-01,41,1,7\n2019-05-02,41,1,4\n");
+    const report = await importCsv(database.sql, openCsv(plain), { mapping: KAGGLE_STORE_ITEM, city: "main" });
+    expect(report).toMatchObject({ loaded: 2, rejected: 0 });
+    expect((await sales()).filter((r) => r.store === "store-41")).toEqual([
+      { store: "store-41", product: "item-1", city: "main", day: "2019-05-01", units: 7, promo: true, price: 2.5 },
+      { store: "store-41", product: "item-1", city: "main", day: "2019-05-02", units: 4, promo: false, price: null },
+    ]);
+  });
+
+  it("refuses to move a stored store to another city, naming the store's lines, and loads nothing", async () => {
+    const mapping = parseMapping("store=shop,city=town,product=item,units=sales");
+    await importCsv(database.sql, openCsv(await file("town-a.csv", "date,shop,town,item,sales\n2019-06-01,Moving Shop,Bergen,1,5\n")), { mapping, city: "main" });
+    const before = await sales();
+    const path = await file("town-b.csv", [
+      "date,shop,town,item,sales",
+      "2019-06-02,Other Shop,Bergen,1,1",   // line 2: fine
+      "2019-06-02,Moving Shop,Trondheim,1,5", // line 3: the store is in bergen
+      "2019-06-03,Moving Shop,Trondheim,1,6", // line 4: again
+    ].join("\n"));
+    const error = await importCsv(database.sql, openCsv(path), { mapping, city: "main" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect(error.report.badRows).toEqual([
+      { line: 3, code: "store_moved", reason: expect.stringMatching(/store moving-shop is in city bergen.*trondheim/) },
+      { line: 4, code: "store_moved", reason: expect.stringMatching(/store moving-shop is in city bergen/) },
+    ]);
+    expect(await sales()).toEqual(before);
+    expect(await database.sql`select 1 from store where code = 'other-shop'`).toHaveLength(0);
+  });
+
+  it("reports codes that slug alike, within the file and against the catalog, with their lines", async () => {
+    const mapping = parseMapping("store=shop");
+    await importCsv(database.sql, openCsv(await file("slug-1.csv", "date,shop,item,sales\n2019-07-01,Shop 9,1,5\n")), { mapping, city: "main" });
+    const before = await sales();
+    const path = await file("slug-2.csv", [
+      "date,shop,item,sales",
+      "2019-07-02,SHOP-9,1,1",     // line 2: shop-9 is "Shop 9" in the catalog
+      "2019-07-02,Kiosk A,1,1",    // line 3: new
+      "2019-07-02,kiosk-a,2,1",    // line 4: slugs like line 3
+    ].join("\n"));
+    const error = await importCsv(database.sql, openCsv(path), { mapping, city: "main" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect(error.report.badRows).toEqual([
+      { line: 2, code: "code_collision", reason: expect.stringMatching(/store "SHOP-9" becomes shop-9, which is "Shop 9" in the catalog/) },
+      { line: 4, code: "code_collision", reason: expect.stringMatching(/store "kiosk-a" becomes kiosk-a, as "Kiosk A" on line 3 does/) },
+    ]);
+    expect(await sales()).toEqual(before);
+  });
+
+  it("rejects dates before 1990 or after tomorrow, with their lines", async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const path = await file("dates.csv", [
+      "date,store,item,sales",
+      `${day(1)},51,1,1`,      // line 2: tomorrow is fine (time zones)
+      `${day(2)},51,1,1`,      // line 3: the day after is not
+      "1989-12-31,51,1,1",     // line 4: before 1990
+      "2999-01-01,51,1,1",     // line 5
+    ].join("\n"));
+    const error = await importCsv(database.sql, openCsv(path), { mapping: KAGGLE_STORE_ITEM, city: "main" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect(error.report.badRows.map((b: { line: number; code: string }) => [b.line, b.code])).toEqual([[3, "date_out_of_range"], [4, "date_out_of_range"], [5, "date_out_of_range"]]);
+    expect(error.message).toMatch(/line 3: date \d{4}-\d{2}-\d{2} is after tomorrow/);
+  });
+
+  it("a bad row in a later batch leaves the earlier batches unwritten", async () => {
+    const before = await sales();
+    const lines = kaggle(10, [61, 62], [1, 2]).trim().split("\n");
+    lines.push("2017-02-01,61,1,oops");
+    const error = await importCsv(database.sql, openCsv(await file("late-bad.csv", lines.join("\n"))), { mapping: KAGGLE_STORE_ITEM, city: "main", batchSize: 7 }).catch((e) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect(error.report.badRows.map((b: { line: number }) => b.line)).toEqual([42]);
+    expect(await sales()).toEqual(before);
+    expect(await database.sql`select code from store where code in ('store-61', 'store-62')`).toHaveLength(0);
+  });
+
   it("from the command line: exit 6 and the lines when rows are bad, 0 when the file is good", async () => {
     const run = promisify(execFile);
     const cli = (args: string[]) => run(process.execPath, ["--import", "tsx", "trainer/cli.ts", "import", ...args], {

@@ -75,6 +75,22 @@ describe.each(stores)("upstash-local over the $store store", ({ store, redisUrl 
     expect(await redis.get(key("missing"))).toBeNull();
   });
 
+  test("runs scripts with EVAL and EVALSHA, atomically, raising command errors and compile errors", async () => {
+    const bump = "local n = redis.call('INCRBY', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[1], 60); return {n, redis.call('TTL', KEYS[1])}";
+    expect(await redis.eval(bump, [key("n")], ["5"])).toEqual([5, 60]);
+    const sha = await redis.scriptLoad(bump);
+    expect(sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await redis.evalsha(sha, [key("n")], ["2"])).toEqual([7, 60]);
+    expect(await redis.scriptExists(sha, "0".repeat(40))).toEqual([1, 0]);
+    // Twenty scripts at once each see the others' writes whole.
+    const runs = await Promise.all(Array.from({ length: 20 }, () => redis.eval("local v = redis.call('GET', KEYS[1]); redis.call('SET', KEYS[1], v + 1); return v + 1", [key("n")], [])));
+    expect([...runs].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => 8 + i));
+    await redis.set(key("text"), "not a number");
+    await expect(redis.eval("return redis.call('INCR', KEYS[1])", [key("text")], [])).rejects.toThrow(/value is not an integer/);
+    await expect(redis.eval("return (", [], [])).rejects.toThrow(/Error compiling script/);
+    await expect(redis.evalsha("f".repeat(40), [], [])).rejects.toThrow(/NOSCRIPT/);
+  });
+
   test("set honours NX, XX and EX", async () => {
     expect(await redis.set(key("k"), "first", { nx: true })).toBe("OK");
     expect(await redis.set(key("k"), "second", { nx: true })).toBeNull();
@@ -396,6 +412,27 @@ if (REDIS_URL) {
         ["LRANGE", "q", "1", "2"], ["LRANGE", "q", "-2", "100"], ["LRANGE", "q", "3", "1"], ["RPOP", "q"], ["LPOP", "q"],
         ["RPOP", "q", "5"], ["EXISTS", "q"], ["RPOP", "q"], ["RPOP", "q", "2"], ["LLEN", "q"], ["LPUSH", "q"],
         ["SET", "str", "v"], ["LPUSH", "str", "a"], ["RPOP", "str"], ["TYPE", "str"], ["LPUSH", "l", "x"], ["TYPE", "l"],
+        ["RPUSH", "src", "a", "b", "c"], ["LMOVE", "src", "dst", "RIGHT", "LEFT"], ["LMOVE", "src", "dst", "LEFT", "RIGHT"],
+        ["LRANGE", "dst", "0", "-1"], ["LMOVE", "src", "src", "RIGHT", "LEFT"], ["LRANGE", "src", "0", "-1"],
+        ["LMOVE", "none", "dst", "LEFT", "LEFT"], ["LMOVE", "src", "dst", "UP", "LEFT"], ["LMOVE", "src", "str", "LEFT", "LEFT"],
+        ["LRANGE", "src", "0", "-1"], ["LMOVE", "src", "dst", "left", "left"], ["EXISTS", "src"], ["LMOVE", "str", "dst", "LEFT", "LEFT"],
+        ["RPUSH", "r", "x", "y", "x", "z", "x"], ["LREM", "r", "-1", "x"], ["LRANGE", "r", "0", "-1"], ["LREM", "r", "0", "x"],
+        ["LREM", "r", "1", "none"], ["LREM", "r", "x", "y"], ["LREM", "none", "0", "a"], ["LREM", "r", "0", "y"], ["LREM", "r", "0", "z"],
+        ["EXISTS", "r"], ["LREM", "str", "0", "v"],
+      ],
+      scripts: [
+        ["EVAL", "return 1", "0"], ["EVAL", "return {1, 'two', false, {3}, nil, 5}", "0"], ["EVAL", "return 3.9", "0"],
+        ["EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", "1", "s", "v"], ["EVAL", "return redis.call('GET', KEYS[1])", "1", "s"],
+        ["EVAL", "return redis.call('GET', KEYS[1])", "1", "missing"], ["EVAL", "return redis.call('GET', KEYS[1]) == false", "1", "missing"],
+        ["EVAL", "return redis.status_reply('FINE')", "0"], ["EVAL", "return redis.error_reply('MY error')", "0"],
+        ["EVAL", "return redis.pcall('INCR', KEYS[1])", "1", "s"], ["EVAL", "return redis.call('TYPE', KEYS[1])", "1", "s"],
+        ["EVAL", "return #KEYS + #ARGV * 10", "2", "a", "b", "c"], ["EVAL", "return unpack({7, 8})", "0"],
+        ["EVAL", "redis.call('HSET', KEYS[1], 'f', 'v'); return redis.call('HGETALL', KEYS[1])", "1", "h"],
+        ["EVAL", "return redis.call('ZADD', KEYS[1], 1, 'm')", "1", "z"], ["EVAL", "return tonumber(redis.call('ZSCORE', KEYS[1], 'm')) + 1", "1", "z"],
+        ["EVAL", "return true", "0"], ["EVAL", "return 1", "-1"], ["EVAL", "return 1", "2", "a"], ["EVAL", "return 1", "x"],
+        ["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"], ["SCRIPT", "LOAD", "return KEYS[1]"],
+        ["EVALSHA", "4a2267357833227dd98abdedb8cf24b15a986445", "1", "k"], ["EVALSHA", "4A2267357833227DD98ABDEDB8CF24B15A986445", "1", "k"],
+        ["SCRIPT", "EXISTS", "4a2267357833227dd98abdedb8cf24b15a986445", "ffffffffffffffffffffffffffffffffffffffff"],
       ],
       globs: [
         ["MSET", "hello", "1", "hallo", "1", "hxllo", "1", "h*llo", "1", "heello", "1", "h-llo", "1"],
@@ -408,7 +445,7 @@ if (REDIS_URL) {
       test(`${name} replies match, with and without base64`, async () => {
         const keyed = (encoding: string) =>
           JSON.stringify(script.map(([command, ...args]) => [command, ...args.map((arg, i) =>
-            isKeyPosition(command, i) ? `${prefix}${encoding}:${arg}` : arg)]));
+            isKeyPosition(command, i, args) ? `${prefix}${encoding}:${arg}` : arg)]));
         const encodings: [string, Record<string, string>][] = [["plain", {}], ["b64", { "Upstash-Encoding": "base64" }]];
         for (const [encoding, headers] of encodings) {
           const body = keyed(encoding);
@@ -430,8 +467,11 @@ function unordered(command: string, outcome: { result?: unknown }): unknown {
 }
 
 /** Every argument that names a key in the parity scripts, so each run gets its own keys. */
-function isKeyPosition(command: string, argIndex: number): boolean {
+function isKeyPosition(command: string, argIndex: number, args: string[]): boolean {
   const name = command.toUpperCase();
+  if (name === "EVAL" || name === "EVALSHA") return argIndex >= 2 && argIndex < 2 + (Number(args[1]) || 0);
+  if (name === "SCRIPT") return false;
+  if (name === "LMOVE") return argIndex <= 1;
   if (["MGET", "EXISTS", "DEL", "KEYS"].includes(name)) return true;
   if (name === "MSET") return argIndex % 2 === 0;
   if (["SCAN", "PING", "ECHO", "NOPE"].includes(name)) return false;

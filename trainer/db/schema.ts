@@ -1,10 +1,10 @@
 // Drizzle's view of the tables that sql/ creates. The SQL files are the source
-// of truth (they hold the materialized view and its window functions); this
+// of truth (they hold the feature SQL and its window functions); this
 // file only types the queries the trainer makes.
 import { sql } from "drizzle-orm";
 import {
-  bigint, boolean, date, doublePrecision, integer, jsonb, numeric, pgMaterializedView, pgTable,
-  primaryKey, smallint, text, timestamp,
+  bigint, boolean, date, doublePrecision, integer, jsonb, numeric, pgTable,
+  primaryKey, text, timestamp,
 } from "drizzle-orm/pg-core";
 
 export const city = pgTable("city", {
@@ -47,7 +47,8 @@ export const holiday = pgTable("holiday", {
   day: date("day").notNull(),
 }, (t) => [primaryKey({ columns: [t.calendar, t.name, t.day] })]);
 
-export const seriesFeatures = pgMaterializedView("series_features", {
+// Partitioned by month and maintained incrementally (sql/008); readers filter on feature_state's window.
+export const seriesFeatures = pgTable("series_features", {
   cityId: integer("city_id").notNull(),
   storeId: integer("store_id").notNull(),
   productId: integer("product_id").notNull(),
@@ -62,17 +63,20 @@ export const seriesFeatures = pgMaterializedView("series_features", {
   mean7: doublePrecision("mean_7"),
   mean28: doublePrecision("mean_28"),
   promoShare28: doublePrecision("promo_share_28"),
-  dayOfWeek: smallint("day_of_week").notNull(),
-  dayOfMonth: smallint("day_of_month").notNull(),
-  month: smallint("month").notNull(),
-  dayOfYear: smallint("day_of_year").notNull(),
-  isWeekend: boolean("is_weekend").notNull(),
-}).existing();
+}, (t) => [primaryKey({ columns: [t.storeId, t.productId, t.day] })]);
+
+export const featureState = pgTable("feature_state", {
+  id: boolean("id").primaryKey().default(true),
+  windowStart: date("window_start"),
+  watermark: date("watermark"),
+  historyDays: integer("history_days"),
+  rebuild: boolean("rebuild").notNull().default(true),
+});
 
 export const trainingRun = pgTable("training_run", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   version: text("version").notNull().unique(),
-  status: text("status", { enum: ["running", "published", "failed", "abandoned"] }).notNull().default("running"),
+  status: text("status", { enum: ["running", "published", "failed", "abandoned", "superseded"] }).notNull().default("running"),
   trigger: text("trigger", { enum: ["manual", "schedule", "request"] }).notNull().default("manual"),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().default(sql`now()`),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
@@ -92,6 +96,8 @@ export const seriesResult = pgTable("series_result", {
   params: jsonb("params"),
   metrics: jsonb("metrics").$type<Record<string, number | null>>().notNull().default({}),
   dataHash: text("data_hash").notNull(),
+  /** The span of days the fit saw and their hash (trainer/run/fetch.ts, HistoryFingerprint). */
+  history: jsonb("history").$type<{ from: string; through: string; hash: string }>(),
   fitMs: integer("fit_ms"),
   errorCode: text("error_code"),
   error: text("error"),

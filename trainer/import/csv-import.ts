@@ -1,18 +1,20 @@
 // Streams a sales CSV (gzipped or not) into Postgres: parsed by csv-parse,
-// checked row by row, created dimensions as they first appear, and loaded in
-// batches through the same set-based upserts the seed uses, all in one
-// transaction. By default one bad row loads nothing; with a rejects file the
-// good rows load and the bad ones are written there with their line numbers.
+// checked row by row (catalog-guard.ts for what the catalog allows), staged
+// with COPY and merged set-based batch by batch (staging.ts, merge.ts), all
+// in one transaction. By default one bad row loads nothing, whichever batch
+// it is in; with a rejects file the good rows load and the bad ones are
+// written there with their line numbers.
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { parse } from "csv-parse";
 import type { Sql } from "../db/connect.ts";
-import { upsertCatalog, type CatalogIds } from "../ingest/catalog.ts";
-import { loadSales, type SalesInput } from "../ingest/sales.ts";
+import { CatalogGuard } from "./catalog-guard.ts";
 import { checkHeader, ImportError, type ColumnMapping } from "./mapping.ts";
-import { parseRecord, type ImportRow } from "./rows.ts";
+import { mergeStaged, upsertDimensions, type FileColumns } from "./merge.ts";
+import { latestAllowedDay, RowParser, type RowProblem } from "./rows.ts";
+import { createStaging, isEmbedded, openStager, type Stager } from "./staging.ts";
 
 export interface ImportOptions {
   mapping: ColumnMapping;
@@ -21,22 +23,28 @@ export interface ImportOptions {
   /** Load the good rows and write the bad ones here, instead of loading nothing. */
   rejectsPath?: string;
   delimiter?: string;
+  /** Rows staged before each merge into `sales`. */
   batchSize?: number;
   /** How many bad rows to keep in the report (all are counted and all go to the rejects file). */
   reportLimit?: number;
+  /** Stage with batched INSERTs even where COPY works: the embedded engine's path, for benchmarks. */
+  insertStaging?: boolean;
+  /** The last day a row may carry (YYYY-MM-DD); tomorrow in UTC by default. */
+  latestDay?: string;
   onBatch?: (rows: number) => void;
 }
 
-export interface BadRow {
+export interface BadRow extends RowProblem {
   line: number;
-  reason: string;
 }
 
 export interface ImportReport {
   /** Data lines read (the header not counted). */
   lines: number;
-  /** Rows upserted (0 when an all-or-nothing import found bad rows). */
+  /** Good rows upserted (0 when an all-or-nothing import found bad rows). */
   loaded: number;
+  /** Of those, rows that were new or changed a stored value. */
+  changed: number;
   /** Exact repeats of an earlier line: loaded once. */
   repeated: number;
   rejected: number;
@@ -44,6 +52,8 @@ export interface ImportReport {
   badRows: BadRow[];
   created: { cities: number; stores: number; products: number };
   committed: boolean;
+  /** How rows reached the staging table: COPY on Postgres, batched INSERTs on the embedded engine. */
+  staging: "copy" | "insert";
   ms: number;
 }
 
@@ -66,83 +76,106 @@ export function openCsv(path: string): Readable {
 
 export async function importCsv(sql: Sql, input: Readable, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
-  const batchSize = options.batchSize ?? 10_000;
+  const batchSize = options.batchSize ?? 100_000;
   const reportLimit = options.reportLimit ?? 20;
   const report: ImportReport = {
-    lines: 0, loaded: 0, repeated: 0, rejected: 0, badRows: [],
-    created: { cities: 0, stores: 0, products: 0 }, committed: false, ms: 0,
+    lines: 0, loaded: 0, changed: 0, repeated: 0, rejected: 0, badRows: [],
+    created: { cities: 0, stores: 0, products: 0 }, committed: false, staging: "copy", ms: 0,
+  };
+  const { mapping } = options;
+  const columns: FileColumns = {
+    promo: mapping.promo !== undefined, price: mapping.price !== undefined,
+    cityName: mapping.cityName !== undefined, storeName: mapping.storeName !== undefined, productName: mapping.productName !== undefined,
   };
   const rejects = options.rejectsPath ? new RejectsFile(options.rejectsPath) : null;
-  const parser = input.pipe(parse({ columns: true, info: true, skip_empty_lines: true, trim: false, delimiter: options.delimiter ?? "," }));
+  const parser = input.pipe(parse({ info: true, skip_empty_lines: true, trim: false, delimiter: options.delimiter ?? ",", relax_column_count: true }));
   input.on("error", (error) => parser.destroy(error));
   // Errors before the loop below starts reading (a missing file) reach it through the iterator; without a listener they would crash the process.
   parser.on("error", () => {});
   let header: string[] | null = null;
 
-  const reject = async (line: number, reason: string, record: Record<string, string>) => {
+  const reject = async (line: number, problem: RowProblem, record: string[]) => {
     report.rejected++;
-    if (report.badRows.length < reportLimit) report.badRows.push({ line, reason });
-    await rejects?.write(line, reason, header!, record);
+    if (report.badRows.length < reportLimit) report.badRows.push({ line, ...problem });
+    await rejects?.write(line, problem.reason, header!.length, record);
   };
 
   try {
-    await sql.begin(async (tx) => {
-      const catalog = new CatalogCache(tx as unknown as Sql);
+    const embedded = options.insertStaging === true || await isEmbedded(sql);
+    report.staging = embedded ? "insert" : "copy";
+    await sql.begin(async (begun) => {
+      const tx = begun as unknown as Sql;
+      await createStaging(tx);
+      const guard = await CatalogGuard.load(tx);
+      let rows: RowParser | null = null;
       // Key → the first line's values, to tell exact repeats from conflicting duplicates.
       const seen = new Map<string, { line: number; value: string }>();
-      const storeCity = new Map<string, string>();
-      let batch: ImportRow[] = [];
-      const flush = async () => {
+      let stager: Stager | null = null;
+      let staged = 0;
+      const writing = () => rejects !== null || report.rejected === 0;
+      const merge = async () => {
         // All-or-nothing: once a row is bad nothing will commit, so stop writing and only check the rest.
-        if (batch.length && (rejects || report.rejected === 0)) {
-          const ids = await catalog.ensure(batch, report.created);
-          const sales: SalesInput[] = batch.map((r) => ({ store: r.store, product: r.product, day: r.day, units: r.units, promo: r.promo, price: r.price }));
-          const loaded = await loadSales(tx as unknown as Sql, ids, sales, { batchSize });
-          report.loaded += loaded.rows;
+        if (stager && writing()) {
+          await stager.end();
+          const created = await upsertDimensions(tx, guard.takePending(), columns);
+          report.created.cities += created.cities;
+          report.created.stores += created.stores;
+          report.created.products += created.products;
+          report.changed += await mergeStaged(tx, columns);
+          report.loaded += staged;
           options.onBatch?.(report.loaded);
         }
-        batch = [];
+        stager = null;
+        staged = 0;
       };
 
-      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
         if (header === null) {
-          header = Object.keys(record);
-          checkHeader(options.mapping, header);
+          header = record;
+          checkHeader(mapping, header);
+          rows = new RowParser(mapping, header, { defaultCity: options.city, latestDay: options.latestDay ?? latestAllowedDay() });
           await rejects?.open(header);
+          continue;
         }
         report.lines++;
         const line = info.lines;
-        const parsed = parseRecord(record, line, options.mapping, options.city);
+        if (record.length !== header.length) {
+          await reject(line, { code: "bad_columns", reason: `${record.length} fields where the header has ${header.length}` }, record);
+          continue;
+        }
+        const parsed = rows!.parse(record, line);
         if (!parsed.ok) {
-          await reject(line, parsed.reason, record);
+          await reject(line, parsed, record);
           continue;
         }
         const row = parsed.row;
-        const city = storeCity.get(row.store);
-        if (city !== undefined && city !== row.city) {
-          await reject(line, `store ${row.store} is in city ${city} on earlier lines, ${row.city} here`, record);
-          continue;
-        }
-        storeCity.set(row.store, row.city);
         const key = `${row.store}\u0000${row.product}\u0000${row.day}`;
         const value = `${row.units}|${row.promo}|${row.price}`;
         const first = seen.get(key);
         if (first) {
           if (first.value === value) report.repeated++;
-          else await reject(line, `duplicate of line ${first.line} (${row.store}, ${row.product}, ${row.day}) with different values`, record);
+          else await reject(line, { code: "duplicate", reason: `duplicate of line ${first.line} (${row.store}, ${row.product}, ${row.day}) with different values` }, record);
+          continue;
+        }
+        const problem = guard.check(row);
+        if (problem) {
+          await reject(line, problem, record);
           continue;
         }
         seen.set(key, { line, value });
-        batch.push(row);
-        if (batch.length >= batchSize) await flush();
+        if (!writing()) continue;
+        stager ??= openStager(tx, embedded);
+        await stager.add(row);
+        if (++staged >= batchSize) await merge();
       }
-      await flush();
+      await merge();
       if (report.rejected > 0 && !rejects) throw new ImportRejectedError(report);
     });
     report.committed = true;
   } catch (error) {
     if (error instanceof ImportError) {
       report.loaded = 0;
+      report.changed = 0;
       throw error;
     }
     const code = (error as { code?: string }).code;
@@ -155,46 +188,6 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
     report.ms = Math.round(performance.now() - started);
   }
   return report;
-}
-
-/** Dimension ids known so far; unseen codes in a batch are upserted in one statement per dimension. */
-class CatalogCache {
-  readonly #sql: Sql;
-  readonly ids: CatalogIds = { city: new Map(), store: new Map(), product: new Map() };
-
-  constructor(sql: Sql) {
-    this.#sql = sql;
-  }
-
-  async ensure(rows: ImportRow[], created: ImportReport["created"]): Promise<CatalogIds> {
-    const stores = new Map<string, { code: string; name: string; city: string }>();
-    const products = new Map<string, { code: string; name: string }>();
-    const cities = new Map<string, { code: string; name: string }>();
-    for (const r of rows) {
-      if (!this.ids.store.has(r.store) && !stores.has(r.store)) {
-        stores.set(r.store, { code: r.store, name: r.storeName, city: r.city });
-        cities.set(r.city, { code: r.city, name: r.cityName });
-      }
-      if (!this.ids.product.has(r.product) && !products.has(r.product)) products.set(r.product, { code: r.product, name: r.productName });
-    }
-    if (stores.size === 0 && products.size === 0) return this.ids;
-    const before = await this.#counts();
-    const ids = await upsertCatalog(this.#sql, { cities: [...cities.values()], stores: [...stores.values()], products: [...products.values()] });
-    const after = await this.#counts();
-    created.cities += after.cities - before.cities;
-    created.stores += after.stores - before.stores;
-    created.products += after.products - before.products;
-    for (const [k, v] of ids.city) this.ids.city.set(k, v);
-    for (const [k, v] of ids.store) this.ids.store.set(k, v);
-    for (const [k, v] of ids.product) this.ids.product.set(k, v);
-    return this.ids;
-  }
-
-  async #counts(): Promise<{ cities: number; stores: number; products: number }> {
-    const [row] = await this.#sql<{ cities: number; stores: number; products: number }[]>`
-      select (select count(*) from city)::int as cities, (select count(*) from store)::int as stores, (select count(*) from product)::int as products`;
-    return row;
-  }
 }
 
 /** The bad rows as CSV: line, reason, then the row's own columns. */
@@ -211,8 +204,8 @@ class RejectsFile {
     await this.#line(["line", "reason", ...header]);
   }
 
-  async write(line: number, reason: string, header: string[], record: Record<string, string>): Promise<void> {
-    await this.#line([String(line), reason, ...header.map((h) => record[h] ?? "")]);
+  async write(line: number, reason: string, columns: number, record: string[]): Promise<void> {
+    await this.#line([String(line), reason, ...Array.from({ length: columns }, (_, i) => record[i] ?? "")]);
   }
 
   async close(): Promise<void> {

@@ -7,17 +7,29 @@ export interface ImportRow {
   line: number;
   city: string;
   cityName: string;
+  /** The file's text for the city, or null when it comes from --city. */
+  citySource: string | null;
   store: string;
   storeName: string;
+  storeSource: string;
   product: string;
   productName: string;
+  productSource: string;
   day: string;
   units: number;
-  promo: boolean;
+  /** null when the file has no promo column: the stored value stays. */
+  promo: boolean | null;
+  /** null when the file has no price column or leaves the cell empty. */
   price: number | null;
 }
 
-export type Parsed = { ok: true; row: ImportRow } | { ok: false; line: number; reason: string };
+/** Why a row is bad: a stable code for scripts and a sentence for people. */
+export interface RowProblem {
+  code: string;
+  reason: string;
+}
+
+export type Parsed = { ok: true; row: ImportRow } | ({ ok: false } & RowProblem);
 
 const CODE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
@@ -25,6 +37,8 @@ const TRUE = new Set(["1", "true", "t", "yes", "y"]);
 const FALSE = new Set(["", "0", "false", "f", "no", "n"]);
 /** Letters that Unicode decomposition leaves whole. */
 const LETTERS: Record<string, string> = { ø: "o", æ: "ae", œ: "oe", ß: "ss", đ: "d", ł: "l", þ: "th" };
+/** Sales before this are a typo, not history (and would stretch every window back decades). */
+export const EARLIEST_DAY = "1990-01-01";
 
 export function toCode(value: string, column: string): string | null {
   const trimmed = value.trim();
@@ -52,48 +66,101 @@ function parseNumber(text: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export function parseRecord(record: Record<string, string>, line: number, mapping: ColumnMapping, defaultCity: string): Parsed {
-  const bad = (reason: string): Parsed => ({ ok: false, line, reason });
-  const field = (name: keyof ColumnMapping) => (mapping[name] === undefined ? undefined : (record[mapping[name]!] ?? ""));
+/** The last day a file may carry: tomorrow in UTC, so a store a time zone ahead is not refused. */
+export function latestAllowedDay(now: Date = new Date()): string {
+  return new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+}
 
-  const day = parseDay(field("date")!);
-  if (!day) return bad(`date ${JSON.stringify(field("date"))} is not a calendar date (YYYY-MM-DD)`);
-  const unitsText = field("units")!;
-  const units = parseNumber(unitsText);
-  if (units === null) return bad(`units ${JSON.stringify(unitsText)} is not a number`);
-  if (units < 0) return bad(`units ${units} is negative`);
+/**
+ * Parses records of one file. Codes and days repeat on almost every line, so
+ * each distinct text is slugged or checked once; that is most of the speed.
+ */
+export class RowParser {
+  readonly #at: Partial<Record<keyof ColumnMapping, number>> = {};
+  readonly #mapping: ColumnMapping;
+  readonly #defaultCity: string;
+  readonly #latestDay: string;
+  readonly #codes = { city: new Map<string, string | null>(), store: new Map<string, string | null>(), product: new Map<string, string | null>() };
+  readonly #days = new Map<string, string | RowProblem>();
 
-  const storeText = field("store")!;
-  const store = toCode(storeText, mapping.store);
-  if (!store) return bad(`store ${JSON.stringify(storeText)} gives no usable code (letters, digits, - and _)`);
-  const productText = field("product")!;
-  const product = toCode(productText, mapping.product);
-  if (!product) return bad(`product ${JSON.stringify(productText)} gives no usable code (letters, digits, - and _)`);
-  const cityText = field("city");
-  const city = cityText === undefined ? defaultCity : toCode(cityText, mapping.city!);
-  if (!city) return bad(`city ${JSON.stringify(cityText)} gives no usable code (letters, digits, - and _)`);
-
-  let promo = false;
-  const promoText = field("promo");
-  if (promoText !== undefined) {
-    const p = promoText.trim().toLowerCase();
-    if (TRUE.has(p)) promo = true;
-    else if (!FALSE.has(p)) return bad(`promo ${JSON.stringify(promoText)} is not 1/0, true/false or yes/no`);
+  constructor(mapping: ColumnMapping, header: string[], options: { defaultCity: string; latestDay: string }) {
+    this.#mapping = mapping;
+    for (const [field, column] of Object.entries(mapping)) this.#at[field as keyof ColumnMapping] = header.indexOf(column!);
+    this.#defaultCity = options.defaultCity;
+    this.#latestDay = options.latestDay;
   }
-  let price: number | null = null;
-  const priceText = field("price");
-  if (priceText !== undefined && priceText.trim() !== "") {
-    price = parseNumber(priceText);
-    if (price === null) return bad(`price ${JSON.stringify(priceText)} is not a number`);
-    if (price < 0) return bad(`price ${price} is negative`);
+
+  parse(record: string[], line: number): Parsed {
+    const bad = (code: string, reason: string): Parsed => ({ ok: false, code, reason });
+    const field = (name: keyof ColumnMapping) => {
+      const i = this.#at[name];
+      return i === undefined ? undefined : (record[i] ?? "");
+    };
+
+    const dayText = field("date")!;
+    const day = this.#day(dayText);
+    if (typeof day !== "string") return { ok: false, ...day };
+    const unitsText = field("units")!;
+    const units = parseNumber(unitsText);
+    if (units === null) return bad("bad_units", `units ${JSON.stringify(unitsText)} is not a number`);
+    if (units < 0) return bad("negative_units", `units ${units} is negative`);
+
+    const storeText = field("store")!;
+    const store = this.#code("store", storeText);
+    if (!store) return bad("bad_code", `store ${JSON.stringify(storeText)} gives no usable code (letters, digits, - and _)`);
+    const productText = field("product")!;
+    const product = this.#code("product", productText);
+    if (!product) return bad("bad_code", `product ${JSON.stringify(productText)} gives no usable code (letters, digits, - and _)`);
+    const cityText = field("city");
+    const city = cityText === undefined ? this.#defaultCity : this.#code("city", cityText);
+    if (!city) return bad("bad_code", `city ${JSON.stringify(cityText)} gives no usable code (letters, digits, - and _)`);
+
+    let promo: boolean | null = null;
+    const promoText = field("promo");
+    if (promoText !== undefined) {
+      const p = promoText.trim().toLowerCase();
+      if (TRUE.has(p)) promo = true;
+      else if (FALSE.has(p)) promo = false;
+      else return bad("bad_promo", `promo ${JSON.stringify(promoText)} is not 1/0, true/false or yes/no`);
+    }
+    let price: number | null = null;
+    const priceText = field("price");
+    if (priceText !== undefined && priceText.trim() !== "") {
+      price = parseNumber(priceText);
+      if (price === null) return bad("bad_price", `price ${JSON.stringify(priceText)} is not a number`);
+      if (price < 0) return bad("negative_price", `price ${price} is negative`);
+    }
+    return {
+      ok: true,
+      row: {
+        line, day, units, promo, price,
+        city, cityName: field("cityName")?.trim() || cityText?.trim() || city, citySource: cityText?.trim() ?? null,
+        store, storeName: field("storeName")?.trim() || storeText.trim(), storeSource: storeText.trim(),
+        product, productName: field("productName")?.trim() || productText.trim(), productSource: productText.trim(),
+      },
+    };
   }
-  return {
-    ok: true,
-    row: {
-      line, day, units, promo, price,
-      city, cityName: field("cityName")?.trim() || cityText?.trim() || city,
-      store, storeName: field("storeName")?.trim() || storeText.trim(),
-      product, productName: field("productName")?.trim() || productText.trim(),
-    },
-  };
+
+  #code(kind: "city" | "store" | "product", text: string): string | null {
+    const cache = this.#codes[kind];
+    let code = cache.get(text);
+    if (code === undefined) {
+      code = toCode(text, this.#mapping[kind]!);
+      cache.set(text, code);
+    }
+    return code;
+  }
+
+  #day(text: string): string | RowProblem {
+    let day = this.#days.get(text);
+    if (day === undefined) {
+      const parsed = parseDay(text);
+      day = parsed === null ? { code: "bad_date", reason: `date ${JSON.stringify(text)} is not a calendar date (YYYY-MM-DD)` }
+        : parsed < EARLIEST_DAY ? { code: "date_out_of_range", reason: `date ${parsed} is before ${EARLIEST_DAY}` }
+        : parsed > this.#latestDay ? { code: "date_out_of_range", reason: `date ${parsed} is after tomorrow (${this.#latestDay}): sales cannot be in the future` }
+        : parsed;
+      this.#days.set(text, day);
+    }
+    return day;
+  }
 }

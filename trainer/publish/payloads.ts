@@ -3,7 +3,9 @@
 // and its recent actuals, published beside the forecasts for the explorer.
 import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
-import { roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload } from "../../edge/contract/payload.ts";
+import {
+  DEFAULT_ROUNDING_SHARE, precisionStep, roundToStep, roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload,
+} from "../../edge/contract/payload.ts";
 
 export interface SeriesForecast {
   city: string;
@@ -21,6 +23,8 @@ export interface PayloadContext {
   version: string;
   origin: string;
   level: number;
+  /** Share of a day's interval width rounding may move a value by (ROUNDING_SHARE); 0: three decimals. */
+  roundingShare?: number;
 }
 
 export async function encodeHorizons(forecast: SeriesForecast, context: PayloadContext): Promise<Record<Horizon, string>> {
@@ -28,6 +32,9 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
   if (forecast.point.length < longest) {
     throw new RangeError(`forecast for ${forecast.city}/${forecast.store}/${forecast.product} has ${forecast.point.length} days, need ${longest}`);
   }
+  // One step for every horizon, from the longest: the shorter horizons stay
+  // prefixes of it, and its narrowest interval bounds theirs.
+  const step = precisionStep(forecast.lower.slice(0, longest), forecast.upper.slice(0, longest), context.roundingShare ?? DEFAULT_ROUNDING_SHARE);
   const entries = await Promise.all(HORIZONS.map(async (h) => {
     const payload: SeriesPayload = {
       city: forecast.city,
@@ -39,9 +46,10 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
       model: forecast.model,
       ...(forecast.mase !== undefined ? { mase: forecast.mase === null ? null : Math.round(forecast.mase * 1000) / 1000 } : {}),
       level: context.level,
-      point: roundUnits(forecast.point.slice(0, h)),
-      lower: roundUnits(forecast.lower.slice(0, h)),
-      upper: roundUnits(forecast.upper.slice(0, h)),
+      step,
+      point: roundToStep(forecast.point.slice(0, h), step),
+      lower: roundToStep(forecast.lower.slice(0, h), step),
+      upper: roundToStep(forecast.upper.slice(0, h), step),
     };
     return [h, await encodeStored(payload)] as const;
   }));

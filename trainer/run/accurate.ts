@@ -104,7 +104,7 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
     tally.add(field, { model, metrics: result.ok ? result.metrics : {}, demandClass: result.ok ? result.demandClass : null, prophetAlternative: false, skipped: false });
     await writer.add(record.city, record.store, record.product,
       await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase, ...forecast },
-        { version: run.version, origin: run.origin, level: config.INTERVAL_LEVEL }));
+        { version: run.version, origin: run.origin, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE }));
   };
 
   const pool = new FitPool({ threads: config.FIT_THREADS, fit });

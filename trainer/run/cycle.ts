@@ -139,7 +139,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
       const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast },
-        { version, origin: origin!, level: config.INTERVAL_LEVEL });
+        { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
         ? await encodeHistory({ city: record.city, store: record.store, product: record.product, model, start: record.start, units: record.units,
@@ -155,6 +155,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         params: result.ok ? (result.params as object | null) : null,
         metrics: result.ok ? { ...result.metrics } : {},
         dataHash: record.dataHash,
+        history: record.history,
         fitMs: Math.round(result.fitMs),
         errorCode: result.ok ? null : result.error.code,
         error: result.ok ? null : result.error.message,

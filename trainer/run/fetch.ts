@@ -1,8 +1,39 @@
-// Stage 2: every series in one set-based query. The view is aggregated to one
-// row per series (day-ordered arrays) and streamed by a cursor, so memory
-// holds a few batches of series, never the whole table.
+// Stage 2: every series, set-based: the feature table is aggregated to one
+// row per series (day-ordered arrays) a page at a time, keyed on the last
+// series of the page before, so memory holds a page of series, never the
+// table, and no transaction stays open between pages (on the embedded PGlite,
+// whose clients share one session, other queries run in between).
 import { createHash } from "node:crypto";
 import type { Sql } from "../db/connect.ts";
+
+/**
+ * The days of a series a fit saw, as the next run checks them. The oldest
+ * HISTORY_MARGIN_DAYS of the window are left out so the span is still inside
+ * the window after it slides forward by up to that many days.
+ */
+export interface HistoryFingerprint {
+  /** First and last day hashed, YYYY-MM-DD; `through` is the series' last day (the watermark). */
+  from: string;
+  through: string;
+  /** sha-256 of the span's units and promo. */
+  hash: string;
+}
+
+/** How this fetch's data relates to the data of the last published fit of the series. */
+export interface SeriesChange {
+  /** The last day that fit saw; null when there is no previous fit or it recorded no fingerprint. */
+  previousThrough: string | null;
+  /**
+   * True when every day of that fit's fingerprint is still in the window and
+   * unchanged. False when one changed, when the window moved back or past
+   * the margin, or when there is nothing to compare.
+   */
+  historyUnchanged: boolean;
+  /** Days after previousThrough up to this series' last day (0 on a rerun over the same days). */
+  appendedDays: number;
+}
+
+export const HISTORY_MARGIN_DAYS = 28;
 
 export interface SeriesRecord {
   storeId: number;
@@ -14,8 +45,12 @@ export interface SeriesRecord {
   start: string;
   units: number[];
   promo: number[];
-  /** sha-256 of start, units and promo: equal hashes mean nothing changed. */
+  /** sha-256 of start, units and promo: equal hashes mean nothing changed, not even the window. */
   dataHash: string;
+  /** What the next run compares against (stored with the result). */
+  history: HistoryFingerprint;
+  /** Set when fetched with `previous`: whether only new days were added since the last fit. */
+  change?: SeriesChange;
   /** The series' latest result from a published run, when asked for and there is one. */
   previous?: PreviousResult | null;
 }
@@ -27,6 +62,7 @@ export interface PreviousResult {
   params: unknown;
   metrics: Record<string, number | null>;
   dataHash: string;
+  history: HistoryFingerprint | null;
   settingsHash: string | null;
   fittedAt: Date | null;
   demandClass: string | null;
@@ -58,6 +94,35 @@ export function hashSeries(start: string, units: number[], promo: number[]): str
   return createHash("sha256").update(start).update(new Float64Array(units)).update(new Uint8Array(promo)).digest("base64url");
 }
 
+const DAY_MS = 86_400_000;
+const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+const dayString = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+
+function hashSpan(start: string, units: number[], promo: number[], from: string, through: string): string {
+  const i = dayNumber(from) - dayNumber(start);
+  const j = dayNumber(through) - dayNumber(start) + 1;
+  return createHash("sha256").update(`${from}/${through}`)
+    .update(new Float64Array(units.slice(i, j))).update(new Uint8Array(promo.slice(i, j))).digest("base64url");
+}
+
+export function historyFingerprint(start: string, units: number[], promo: number[]): HistoryFingerprint {
+  const first = dayNumber(start);
+  const through = dayString(first + units.length - 1);
+  const from = dayString(first + Math.min(HISTORY_MARGIN_DAYS, Math.max(0, units.length - 1)));
+  return { from, through, hash: hashSpan(start, units, promo, from, through) };
+}
+
+/** Compares the series as fetched with the fingerprint its last fit stored. */
+export function seriesChange(start: string, units: number[], promo: number[], previous: HistoryFingerprint | null): SeriesChange {
+  if (!previous) return { previousThrough: null, historyUnchanged: false, appendedDays: 0 };
+  const first = dayNumber(start);
+  const last = first + units.length - 1;
+  const appendedDays = Math.max(0, last - dayNumber(previous.through));
+  const inside = dayNumber(previous.from) >= first && dayNumber(previous.through) <= last;
+  const historyUnchanged = inside && hashSpan(start, units, promo, previous.from, previous.through) === previous.hash;
+  return { previousThrough: previous.through, historyUnchanged, appendedDays };
+}
+
 export async function* fetchSeries(
   sql: Sql,
   dims: Dimensions,
@@ -65,31 +130,42 @@ export async function* fetchSeries(
 ): AsyncGenerator<SeriesRecord> {
   const stores = new Map(dims.stores.map((s) => [s.id, s]));
   const products = new Map(dims.products.map((p) => [p.id, p]));
+  const pageSize = options.batchSize ?? 256;
+  let waitStart = performance.now();
+  // Readers see the rows inside the window of the last refresh (sql/008).
+  const [window] = await sql<{ start: string | null; end: string | null }[]>`
+    select window_start::text as start, watermark::text as end from feature_state`;
+  if (!window?.start || !window.end) return;
   // The latest published result rides along in the same query (an index
   // lookup per series), so warm starts cost no query per series.
   const previous = options.previous
     ? sql`left join lateral (
-        select r.run_id, r.model, r.params, r.metrics, r.data_hash, r.settings_hash, r.fitted_at, r.demand_class,
+        select r.run_id, r.model, r.params, r.metrics, r.data_hash, r.history, r.settings_hash, r.fitted_at, r.demand_class,
                r.scores, r.runner_up, r.forecast, r.prophet_forecast, r.prophet_model, r.error_code
         from series_result r join training_run t on t.id = r.run_id and t.status = 'published'
         where r.store_id = f.store_id and r.product_id = f.product_id
         order by r.run_id desc limit 1) p on true`
     : sql``;
-  const cursor = sql<({ store_id: number; product_id: number; start: string; units: number[]; promo: number[] } & Record<string, unknown>)[]>`
-    select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}
-    from (select store_id, product_id, min(day)::text as start,
-                 array_agg(units order by day) as units,
-                 array_agg(promo::int order by day) as promo
-          from series_features
-          group by store_id, product_id) f
-    ${previous}
-    order by f.store_id, f.product_id`.cursor(options.batchSize ?? 64);
-  let waitStart = performance.now();
-  for await (const rows of cursor) {
+  let after: [number, number] = [0, 0];
+  for (;;) {
+    const rows = await sql<({ store_id: number; product_id: number; start: string; units: number[]; promo: number[] } & Record<string, unknown>)[]>`
+      select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}
+      from (select store_id, product_id, min(day)::text as start,
+                   array_agg(units order by day) as units,
+                   array_agg(promo::int order by day) as promo
+            from series_features
+            where day between ${window.start}::date and ${window.end}::date
+              and (store_id, product_id) > (${after[0]}::int, ${after[1]}::int)
+            group by store_id, product_id
+            order by store_id, product_id
+            limit ${pageSize}) f
+      ${previous}
+      order by f.store_id, f.product_id`;
     options.onWait?.(performance.now() - waitStart);
     for (const row of rows) {
       const store = stores.get(row.store_id)!;
       const units = row.units.map(Number);
+      const prior = options.previous ? previousResult(row.previous) : undefined;
       yield {
         storeId: row.store_id,
         productId: row.product_id,
@@ -100,9 +176,12 @@ export async function* fetchSeries(
         units,
         promo: row.promo,
         dataHash: hashSeries(row.start, units, row.promo),
-        ...(options.previous ? { previous: previousResult(row.previous) } : {}),
+        history: historyFingerprint(row.start, units, row.promo),
+        ...(prior !== undefined ? { previous: prior, change: seriesChange(row.start, units, row.promo, prior?.history ?? null) } : {}),
       };
     }
+    if (rows.length < pageSize) return;
+    after = [rows.at(-1)!.store_id, rows.at(-1)!.product_id];
     waitStart = performance.now();
   }
 }
@@ -116,6 +195,7 @@ function previousResult(row: unknown): PreviousResult | null {
     params: r.params,
     metrics: r.metrics ?? {},
     dataHash: r.data_hash,
+    history: r.history ?? null,
     settingsHash: r.settings_hash,
     fittedAt: r.fitted_at ? new Date(r.fitted_at) : null,
     demandClass: r.demand_class,

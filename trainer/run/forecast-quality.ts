@@ -117,7 +117,7 @@ export class ForecastQuality {
     if (result.prophet) {
       await this.#prophet.add(record.city, record.store, record.product, await encodeHorizons(
         { city: record.city, store: record.store, product: record.product, model: result.prophet.model, mase: result.prophet.metrics.mase, ...result.prophet.forecast },
-        { version: this.#version, origin, level: this.#config.INTERVAL_LEVEL },
+        { version: this.#version, origin, level: this.#config.INTERVAL_LEVEL, roundingShare: this.#config.ROUNDING_SHARE },
       ));
     }
     const outlier = this.#tally.add(field, { model: result.model, metrics: result.metrics, demandClass: result.demandClass, prophetAlternative: !!result.prophet, skipped });

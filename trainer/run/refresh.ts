@@ -1,30 +1,38 @@
-// Stage 1: bring the feature view up to date with sales.
+// Stage 1: bring the features up to date with sales. series_features is
+// maintained incrementally (./feature-table.ts); the seasonal profiles, when
+// asked for, are a materialized view refreshed CONCURRENTLY beside it.
 import type { Sql } from "../db/connect.ts";
+import { refreshFeatureTable, type FeatureRefresh } from "./feature-table.ts";
 
 export interface RefreshReport {
+  /** The completeness watermark every series' window ends on (see sql/008). */
   origin: string | null;
   series: number;
+  features: FeatureRefresh;
+  /** Wall time of each part: they run side by side, so the stage takes the slower. */
+  featuresMs: number;
+  profilesMs: number | null;
 }
 
-/** `profileDays`: also refresh the seasonal profiles (sql/006) over that many days; omitted, they are left as they are. */
-export async function refreshFeatures(sql: Sql, historyDays: number, options: { profileDays?: number } = {}): Promise<RefreshReport> {
+/** `profileDays`: also refresh the seasonal profiles (sql/006) over that many days; omitted, they are left as they are. `full`: recompute every feature row. */
+export async function refreshFeatures(sql: Sql, historyDays: number, options: { profileDays?: number; full?: boolean } = {}): Promise<RefreshReport> {
   await sql`update feature_settings set history_days = ${historyDays} where history_days <> ${historyDays}`;
   const { profileDays } = options;
   if (profileDays !== undefined) {
     await sql`update profile_settings set history_days = ${profileDays} where history_days <> ${profileDays}`;
   }
-  const refresh = (view: "series_features" | "seasonal_profiles") => sql.begin(async (tx) => {
-    // The planner cannot see through generate_series and guesses millions of
-    // rows, so JIT compiles the query for longer than it takes to run (0.5 s
-    // of 0.9 s on the demo grid). Off for this transaction only.
-    await tx`set local jit = off`;
-    // CONCURRENTLY: dashboards and a running fetch keep reading the old rows.
-    await tx`refresh materialized view concurrently ${sql(view)}`;
-  });
-  // Side by side on two connections: the profiles read sales, not the features,
-  // so the stage takes as long as the slower of the two rather than their sum.
-  await Promise.all([refresh("series_features"), ...(profileDays !== undefined ? [refresh("seasonal_profiles")] : [])]);
-  const [row] = await sql<{ origin: string | null; series: number }[]>`
-    select max(day)::text as origin, count(distinct (store_id, product_id))::int as series from series_features`;
-  return { origin: row.origin, series: row.series };
+  const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+    const started = performance.now();
+    return [await work(), performance.now() - started];
+  };
+  // Side by side on two connections: the profiles read sales, not the features.
+  const [[features, featuresMs], profiles] = await Promise.all([
+    timed(() => refreshFeatureTable(sql, historyDays, { full: options.full })),
+    profileDays === undefined ? null : timed(() => sql.begin(async (tx) => {
+      await tx`set local jit = off`;
+      // CONCURRENTLY: dashboards and a running fetch keep reading the old rows.
+      await tx`refresh materialized view concurrently seasonal_profiles`;
+    })),
+  ]);
+  return { origin: features.watermark, series: features.series, features, featuresMs, profilesMs: profiles?.[1] ?? null };
 }
