@@ -45,6 +45,12 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`workerd did not answer ${url} within ${timeoutMs} ms`);
 }
 
+/** CPU seconds workerd has used so far, all its threads (Linux /proc; clock ticks of 1/100 s). */
+function workerdCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function cachePath(serverTiming: string): string {
   const cache = /cache;[^,]*desc="(\w+)"/.exec(serverTiming)?.[1] ?? "-";
   const tier = /tier;[^,]*desc="(\w+)"/.exec(serverTiming)?.[1];
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
       { name: "off", port: await freePort(), env: { EDGE_CACHE: "off" } },
       { name: "nolimit", port: await freePort(), env: { RATE_LIMIT: "0" } },
       { name: "upstash", port: await freePort(), env: { RATE_LIMIT_BACKEND: "upstash" } },
+      { name: "nolog", port: await freePort(), env: { REQUEST_LOG: "off" } },
     ];
     const helloPort = await freePort();
     for (const file of ["cache-service.js", "hello.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
       { name: "grid 5×5×5, f32, miss (EDGE_CACHE=off)", origin: origin("off"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
       { name: "series, memory hit, RATE_LIMIT=0 (limit off)", origin: origin("nolimit"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, memory hit, RATE_LIMIT_BACKEND=upstash", origin: origin("upstash"), path: seriesPath, series: 1, warm: fields.length },
+      { name: "series, memory hit, REQUEST_LOG=off", origin: origin("nolog"), path: seriesPath, series: 1, warm: fields.length },
     ];
     const rows: string[] = [];
     const headers = { "accept-encoding": "gzip" };
@@ -135,18 +143,26 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 300));
       // On a shared machine the load moves within a run, so the row and the
       // hello-world ceiling take turns in short slices and share the noise.
+      // workerd's own CPU per request does not depend on what else the machine runs: the steadier ratio.
       const ceiling: LoadResult[] = [];
       const slices: LoadResult[] = [];
+      const cpu = { hello: 0, row: 0 };
       for (let round = 0; round < ROUNDS; round++) {
+        let before = workerdCpuSeconds(workerd.pid!);
         ceiling.push(await runLoad({ ...hello, headers, concurrency, durationSeconds: seconds / ROUNDS }));
+        cpu.hello += workerdCpuSeconds(workerd.pid!) - before;
+        before = workerdCpuSeconds(workerd.pid!);
         slices.push(await runLoad({ origin: scenario.origin, path: scenario.path, headers, concurrency, durationSeconds: seconds / ROUNDS }));
+        cpu.row += workerdCpuSeconds(workerd.pid!) - before;
       }
+      const count = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.requests, 0);
+      const cpuPerRequest = { hello: (cpu.hello * 1e6) / count(ceiling), row: (cpu.row * 1e6) / count(slices) };
       const rate = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.requestsPerSecond, 0) / results.length;
       const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
       const result = slices.at(-1)!;
       const perSeriesDay = (result.bodyBytes / (scenario.series * H)).toFixed(1);
       const errors = slices.reduce((sum, r) => sum + r.errors, 0);
-      rows.push(`| ${scenario.name} | ${rate(slices).toFixed(0)} | ${rate(ceiling).toFixed(0)} | ${(rate(slices) / rate(ceiling)).toFixed(2)} | ${median(slices.map((r) => r.p50Ms)).toFixed(1)} | ${median(slices.map((r) => r.p99Ms)).toFixed(1)} | ${result.bodyBytes} | ${perSeriesDay} | ${cachePath(result.serverTiming)} | ${errors} |`);
+      rows.push(`| ${scenario.name} | ${rate(slices).toFixed(0)} | ${rate(ceiling).toFixed(0)} | ${(rate(slices) / rate(ceiling)).toFixed(2)} | ${cpuPerRequest.row.toFixed(0)} | ${cpuPerRequest.hello.toFixed(0)} | ${(cpuPerRequest.hello / cpuPerRequest.row).toFixed(2)} | ${median(slices.map((r) => r.p50Ms)).toFixed(1)} | ${median(slices.map((r) => r.p99Ms)).toFixed(1)} | ${result.bodyBytes} | ${perSeriesDay} | ${cachePath(result.serverTiming)} | ${errors} |`);
       console.error(`done: ${scenario.name}`);
     }
     const logBytes = statSync(logPath).size;
@@ -156,8 +172,8 @@ async function main(): Promise<void> {
 
     console.log(`\n### Edge Worker under workerd serve (${new Date().toISOString().slice(0, 10)})\n`);
     console.log(`${execFileSync(join(root, "node_modules/.bin/workerd"), ["--version"]).toString().trim()}, bundle ${(bundleBytes / 1024).toFixed(0)} KiB, store: upstash-local over Redis at ${redisUrl}, autocannon with ${concurrency} keep-alive connections, ${seconds} s per row and as long for hello world, in ${ROUNDS} alternating slices, h=${H}, gzip accepted; request logs on (${(logBytes / 1e6).toFixed(0)} MB written), rate limit on (Workers binding) unless the row says otherwise. The load generator, workerd, the endpoint and Redis share this machine's cores.\n`);
-    console.log("| scenario | req/s | hello world, same slices | ratio | p50 ms | p99 ms | body bytes | bytes per series-day | cache path | errors |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+    console.log("| scenario | req/s | hello world, same slices | ratio | workerd CPU µs/request | hello world CPU µs/request | CPU ratio | p50 ms | p99 ms | body bytes | bytes per series-day | cache path | errors |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
     for (const row of rows) console.log(row);
     console.log(`\nStore client, sequential calls from Node to the same endpoint (mean µs per call):\n`);
     console.log("| call | @upstash/redis | thin fetch |");
