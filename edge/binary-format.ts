@@ -113,9 +113,9 @@ export function encodeBinary(document: SeriesPayload | GridDocument, layout: Bin
 }
 
 /** The binary body of a gzip JSON body (a series payload or a grid document), gzipped. */
-export function binaryGzip(jsonGzip: Uint8Array, layout: BinaryLayout = "v2"): Uint8Array<ArrayBuffer> {
+export function binaryGzip(jsonGzip: Uint8Array, layout: BinaryLayout = "v2", level = 6): Uint8Array<ArrayBuffer> {
   const document = JSON.parse(new TextDecoder().decode(gunzipSync(jsonGzip))) as SeriesPayload | GridDocument;
-  const gzip = gzipSync(encodeBinary(document, layout));
+  const gzip = gzipSync(encodeBinary(document, layout), { level });
   return new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength) as Uint8Array<ArrayBuffer>;
 }
 

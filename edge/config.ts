@@ -46,6 +46,7 @@ export interface Env {
   STALE_WHILE_REVALIDATE?: string;
   STALE_IF_ERROR?: string;
   BINARY_FORMAT?: string;
+  PUBLISHED_GRIDS?: string;
   PUBLIC_ORIGIN?: string;
   PREFETCH_CRON?: string;
   PREFETCH_TOP_N?: string;
@@ -91,6 +92,8 @@ export interface ProductionConfig {
   readonly binaryFormat: boolean;
   /** BINARY_FORMAT=f32 serves the float32 layout of version 1 instead of the scaled integers of version 2. */
   readonly binaryLayout: BinaryLayout;
+  /** Off: grid misses build every body, ignoring the ones the trainer published with the version. */
+  readonly publishedGrids: boolean;
   /** The Worker's public origin, needed to warm the Cache API from a Cron Trigger (no request there). */
   readonly publicOrigin: string | null;
   /** The Cron Trigger expression that warms the cache; null: warming off. */
@@ -252,6 +255,7 @@ const schema = z.object({
     problem('must be "on", "off" or "f32" (on with the float32 layout of version 1; default "on")', raw);
     return { on: true, layout: "v2" as BinaryLayout };
   }),
+  PUBLISHED_GRIDS: onOff("on"),
   PUBLIC_ORIGIN: variable((raw, problem) => {
     const origin = (raw ?? "").replace(/\/+$/, "");
     if (origin && !ORIGIN.test(origin)) problem("must be the Worker's origin such as https://forecast.example.com (no path)", origin);
@@ -325,6 +329,7 @@ function parseConfig(env: Env): EdgeConfig {
     staleIfErrorSeconds: v.STALE_IF_ERROR,
     binaryFormat: v.BINARY_FORMAT.on,
     binaryLayout: v.BINARY_FORMAT.layout,
+    publishedGrids: v.PUBLISHED_GRIDS,
     publicOrigin: v.PUBLIC_ORIGIN,
     prefetchCron: v.PREFETCH_CRON,
     prefetchTopN: v.PREFETCH_TOP_N,

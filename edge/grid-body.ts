@@ -18,11 +18,13 @@ export interface GridHeader {
 
 /** Level 4 is within 3% of level 6's size at about twice its speed here. */
 const GRID_GZIP_LEVEL = 4;
+/** What the trainer spends on the bodies it builds once per version: about 9% smaller than level 4. */
+export const PUBLISHED_GZIP_LEVEL = 9;
 
 let separator: Uint8Array | undefined;
 
 /** `header` holds the document's fields before `series` (GridHeader for forecasts). */
-export function gridBody(header: GridHeader | Record<string, string | number>, fields: string[], values: (string | null)[]): Uint8Array<ArrayBuffer> {
+export function gridBody(header: GridHeader | Record<string, string | number>, fields: string[], values: (string | null)[], level = GRID_GZIP_LEVEL): Uint8Array<ArrayBuffer> {
   // Stored payloads are gzip members, and gunzip reads concatenated members as
   // one stream (RFC 1952 §2.2); a member holding "," between them makes one
   // native call decode the whole series list, separators included.
@@ -42,6 +44,6 @@ export function gridBody(header: GridHeader | Record<string, string | number>, f
 
   const head = `${JSON.stringify(header).slice(0, -1)},"series":[`;
   const tail = `],"missing":${JSON.stringify(missing)}}`;
-  const gzip = gzipSync(Buffer.concat([Buffer.from(head), series, Buffer.from(tail)]), { level: GRID_GZIP_LEVEL });
+  const gzip = gzipSync(Buffer.concat([Buffer.from(head), series, Buffer.from(tail)]), { level });
   return new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength) as Uint8Array<ArrayBuffer>;
 }

@@ -19,6 +19,8 @@ export interface ServeForecastOptions {
   etag: string;
   /** Reads and builds the gzip JSON body on a cache miss (throws for 4xx/5xx). */
   load: () => Promise<Gzip>;
+  /** On a cache miss, before load: a ready-made body of the representation at this cache path, or null. */
+  published?: (path: string) => Promise<Gzip | null>;
   /** False: JSON only (history); format=f32 is refused and Accept ignored. */
   binary?: boolean;
   /** More headers for the answer (the variant served). */
@@ -27,7 +29,7 @@ export interface ServeForecastOptions {
   maxAgeSeconds?: number;
 }
 
-export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load, binary: offered = true, headers, maxAgeSeconds }: ServeForecastOptions): Promise<Response> {
+export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load, published, binary: offered = true, headers, maxAgeSeconds }: ServeForecastOptions): Promise<Response> {
   const config = c.get("config");
   const version = c.get("version");
   const format = negotiateFormat(c.req.query("format"), offered ? c.req.header("Accept") : null, config.production.binaryFormat);
@@ -47,7 +49,8 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load,
   if (unchanged) return unchanged;
 
   const cache = new ForecastCache(config, c.get("origin"), (work) => c.executionCtx.waitUntil(work));
-  const key = cache.key(version.id, binary ? `${tag}/${cachePath}` : cachePath);
+  const path = binary ? `${tag}/${cachePath}` : cachePath;
+  const key = cache.key(version.id, path);
   const started = performance.now();
   const cached = cache.remembered(key) ?? (await cache.get(key));
   if (cached) {
@@ -58,8 +61,9 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load,
   }
   stage(c, "cache", started, cache.enabled ? "miss" : "off");
   recordCache(cache.enabled ? "miss" : "off");
-  const json = await load();
-  const body = { gzip: binary ? binaryGzip(json, layout) : json, etag: representationEtag };
+  const ready = await published?.(path);
+  const gzip = ready ?? (binary ? binaryGzip(await load(), layout) : await load());
+  const body = { gzip, etag: representationEtag };
   cache.put(key, body);
   return forecastResponse(c.req.raw, body, options);
 }

@@ -4,6 +4,7 @@ import { ConfigError } from "./config.ts";
 import { EXIT } from "./commands/exit-codes.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { importCommand } from "./commands/import.ts";
+import { planImportCommand, planListCommand } from "./commands/plan.ts";
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from "./commands/keys.ts";
 import { runCommand } from "./commands/run.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
@@ -88,6 +89,23 @@ program.command("import")
   .option("--delimiter <char>", "field delimiter", ",")
   .option("--batch-size <n>", "rows staged (COPY) per set-based merge into sales", integer, 100_000)
   .action((file, flags) => execute(() => importCommand(file, flags, log)));
+
+const planCommand = program.command("plan")
+  .description("the promotion plan forecasts are made with (PROMO_PLAN); see docs/promotions.md");
+planCommand.command("import")
+  .description("load planned promotion days from a CSV file (.csv or .csv.gz), date,store,item[,price] by default; replaces the plan unless --merge")
+  .argument("<file>", "the CSV file; the first line is the header")
+  .option("--columns <map>", "field=column pairs for other layouts: date, city, store, product, price; a row with no store plans the product in every store of its city, one with no product the whole store")
+  .option("--city <code>", "city of rows that name a product and no store, when there is no city column", "main")
+  .option("--delimiter <char>", "field delimiter", ",")
+  .option("--merge", "add to the plan instead of replacing it")
+  .option("--retrain", "queue a retrain of the series whose planned days changed (needs the store variables)")
+  .action((file, flags) => execute(() => planImportCommand(file, flags, log)));
+planCommand.command("list")
+  .description("the plan's rows (scope, days, price) and when it was last loaded")
+  .option("--from <date>", "only rows that end on or after this day, YYYY-MM-DD")
+  .option("--json", "print the plan as JSON", false)
+  .action((flags) => execute(() => planListCommand(flags, log)));
 
 const keysCommand = program.command("keys")
   .description("read API keys for the Worker (REQUIRE_API_KEY): stored hashed in the Upstash store under KEY_PREFIX");

@@ -33,6 +33,8 @@ const schema = z.object({
   KEY_PREFIX: z.string().regex(PREFIX_PATTERN, `must match ${PREFIX_PATTERN}`).default("fc"),
   // Three years in the feature view: the accurate variant fits all of it, the fast one the last FIT_HISTORY_DAYS.
   HISTORY_DAYS: int(28, 3660).default(1095),
+  // full: recompute every feature row each run (the rollback for the incremental refresh).
+  FEATURE_REFRESH: z.enum(["incremental", "full"]).default("incremental"),
   // Each backtest fold is as long as the longest horizon served.
   HOLDOUT_DAYS: int(0, 365).default(60),
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
@@ -61,6 +63,8 @@ const schema = z.object({
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
+  // The promotion plan (sql/010) reaches the forecasts; off ignores it. See docs/promotions.md.
+  PROMO_PLAN: bool.default(true),
   // Hot grid requests whose bodies are published with each version for the Worker's prefetch; 0: none.
   PREFETCH_TOP_N: int(0, 1000).default(20),
   DB_POOL_SIZE: int(1, 64).default(4),
@@ -76,6 +80,8 @@ const schema = z.object({
   ALERT_STALE_HOURS: z.coerce.number().min(0).default(36),
   ALERT_ACCURACY_DROP: z.coerce.number().min(0).default(0.2),
   FIT_JOB_SERIES: int(1, 10_000).default(50),
+  // Jobs queued and unanswered at most: the coordinator stops reading series at this many (its memory bound).
+  FIT_JOB_QUEUE_LIMIT: int(1, 100_000).default(40),
   FIT_JOB_HEARTBEAT_SECONDS: int(10, 3600).default(30),
   FIT_JOB_RETRIES: int(0, 20).default(2),
   PGBOSS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase Postgres schema name").default("pgboss"),

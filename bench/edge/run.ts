@@ -19,6 +19,8 @@ import { Redis } from "@upstash/redis";
 import { freePort } from "../../scripts/wrangler-dev.ts";
 import { startUpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
+import { keys } from "../../edge/contract/keys.ts";
+import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
 import { measureStoreClients } from "./store-clients.ts";
 import { runLoad, sampleAnswer, type LoadResult } from "./load.ts";
 import { workerdConfig, type ForecastVariant } from "./workerd-config.ts";
@@ -81,7 +83,10 @@ async function main(): Promise<void> {
       if (leftovers.length) await redis.del(...leftovers);
     });
     const cat = catalogue(5, 5, 5);
-    const { version } = await publishVersion(redis, cat, { prefix });
+    const { version, manifest } = await publishVersion(redis, cat, { prefix });
+    // As the trainer does with every version: the whole grids, ready-made, which a grid miss passes through.
+    const { grids } = await publishPrefetch(redis, { prefix, version, manifest, topN: 20, ttlSeconds: 3600 });
+    await redis.set(keys(prefix).manifest(version), JSON.stringify({ ...manifest, prebuiltGrids: grids }));
     const fields = Object.entries(cat.cities).flatMap(([city, stores]) => stores.flatMap((s) => cat.products.map((p) => `${city}/${s}/${p}`)));
 
     // 3. workerd serve with one socket per setting. The benchmark's one client
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
       { name: "defaults", port: await freePort(), env: {} },
       { name: "cacheapi", port: await freePort(), env: { MEMORY_CACHE_MB: "0" } },
       { name: "off", port: await freePort(), env: { EDGE_CACHE: "off" } },
+      { name: "built", port: await freePort(), env: { EDGE_CACHE: "off", PUBLISHED_GRIDS: "off" } },
       { name: "nolimit", port: await freePort(), env: { RATE_LIMIT: "0" } },
       { name: "upstash", port: await freePort(), env: { RATE_LIMIT_BACKEND: "upstash" } },
       { name: "nolog", port: await freePort(), env: { REQUEST_LOG: "off" } },
@@ -124,10 +130,12 @@ async function main(): Promise<void> {
       { name: "series, miss (EDGE_CACHE=off)", origin: origin("off"), path: seriesPath, series: 1, warm: 20 },
       { name: "grid 5×5×5, memory hit", origin: origin("defaults"), path: gridPath, series: 125, warm: 1 },
       { name: "grid 5×5×5, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: gridPath, series: 125, warm: 1 },
-      { name: "grid 5×5×5, miss (EDGE_CACHE=off)", origin: origin("off"), path: gridPath, series: 125, warm: 5 },
+      { name: "grid 5×5×5, miss (EDGE_CACHE=off), published body", origin: origin("off"), path: gridPath, series: 125, warm: 5 },
+      { name: "grid 5×5×5, miss, built (PUBLISHED_GRIDS=off)", origin: origin("built"), path: gridPath, series: 125, warm: 5 },
       { name: "series, f32, memory hit", origin: origin("defaults"), path: (i: number) => `${seriesPath(i)}&format=f32`, series: 1, warm: fields.length },
       { name: "grid 5×5×5, f32, memory hit", origin: origin("defaults"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 1 },
-      { name: "grid 5×5×5, f32, miss (EDGE_CACHE=off)", origin: origin("off"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
+      { name: "grid 5×5×5, binary, miss (EDGE_CACHE=off), published body", origin: origin("off"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
+      { name: "grid 5×5×5, binary, miss, built (PUBLISHED_GRIDS=off)", origin: origin("built"), path: () => `${gridPath()}&format=f32`, series: 125, warm: 5 },
       { name: "series, memory hit, RATE_LIMIT=0 (limit off)", origin: origin("nolimit"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, memory hit, RATE_LIMIT_BACKEND=upstash", origin: origin("upstash"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, memory hit, REQUEST_LOG=off", origin: origin("nolog"), path: seriesPath, series: 1, warm: fields.length },

@@ -14,7 +14,7 @@ export interface ApiKeyRecord {
 }
 
 export function edgeKeys(prefix: string) {
-  keys(prefix); // validates the prefix
+  const versionKeys = keys(prefix); // validates the prefix
   return {
     /** String: ApiKeyRecord JSON, under the hex SHA-256 of the full key. */
     apiKey: (sha256Hex: string) => `${prefix}:apikey:${sha256Hex}`,
@@ -28,7 +28,7 @@ export function edgeKeys(prefix: string) {
     hotGrids: `${prefix}:hot:grid`,
     /** Sorted set: `h<h>|city/store/product` → sampled request count. */
     hotSeries: `${prefix}:hot:series`,
-    /** Hash: cache path (h<h>/grid/<digest>) → base64(gzip(grid JSON)), published after the version with its own TTL. */
-    prefetch: (version: string) => `${prefix}:v:${version}:prefetch`,
+    /** The version's published grid bodies (keys.ts), which the Cron Trigger warms. */
+    prefetch: versionKeys.prefetch,
   };
 }

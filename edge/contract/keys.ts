@@ -50,6 +50,8 @@ export function keys(prefix: string) {
     accurateHorizon: (version: string, h: Horizon) => `${prefix}:v:${version}:accurate:h${h}`,
     /** String: JSON {series, finishedAt}, set once the accurate variant holds every series. */
     accurateReady: (version: string) => `${prefix}:v:${version}:accurate:ready`,
+    /** Hash: cache path ([bin2/]h<h>/grid/<digest>) → base64(gzip body) of the grids built at publish (Manifest.prebuiltGrids). */
+    prefetch: (version: string) => `${prefix}:v:${version}:prefetch`,
     /** Every key a version owns, for expiry and persistence. */
     versionKeys: (version: string) => [
       `${prefix}:v:${version}:manifest`,
@@ -58,6 +60,7 @@ export function keys(prefix: string) {
       ...HORIZONS.map((h) => `${prefix}:v:${version}:accurate:h${h}`),
       `${prefix}:v:${version}:accurate:ready`,
       `${prefix}:v:${version}:history`,
+      `${prefix}:v:${version}:prefetch`,
     ],
   };
 }

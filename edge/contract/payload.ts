@@ -25,6 +25,8 @@ export interface SeriesPayload {
   point: number[];
   lower: number[];
   upper: number[];
+  /** Days of the horizon with a planned promotion, as indexes into point[], ascending; absent when none is planned. */
+  promoDays?: number[];
 }
 
 /** Backtest accuracy on the holdout; null measures were not defined for the series. */
@@ -71,6 +73,14 @@ export interface Manifest {
   families?: Record<string, number>;
   /** Days of actuals in the version's history hash; 0 or absent: none published. */
   historyDays?: number;
+  /** The promotion plan the forecasts were made with: when it was last loaded and how many series have planned days in the horizon. Absent with PROMO_PLAN=off. */
+  plan?: { loadedAt: string | null; series: number };
+  /**
+   * Grid requests (`h<h>|<canonical query>`) whose gzip bodies, JSON and
+   * binary, were built at publish and committed with the version in its
+   * prefetch hash: the whole grid per horizon and the hottest requests.
+   */
+  prebuiltGrids?: string[];
   dimensions: {
     cities: DimensionEntry[];
     stores: (DimensionEntry & { city: string })[];

@@ -18,6 +18,14 @@ export interface RetrainRequest {
 }
 
 export const RETRAIN_ID_PATTERN = /^rt-[a-z0-9]{12}$/;
+
+/** A new request id matching RETRAIN_ID_PATTERN (Web Crypto: the Worker and the trainer both make them). */
+export function newRetrainId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `rt-${Array.from(bytes, (b) => alphabet[b % 36]).join("")}`;
+}
+
 export const MAX_RETRAIN_SERIES = 10_000;
 
 export function retrainKeys(prefix: string) {

@@ -3,7 +3,7 @@
 // /v1/admin/retrain/:id reports the request's state as the trainer updates it.
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { isSeriesField, MAX_RETRAIN_SERIES, RETRAIN_ID_PATTERN, retrainKeys, type RetrainRequest } from "../contract/retrain.ts";
+import { isSeriesField, MAX_RETRAIN_SERIES, newRetrainId, RETRAIN_ID_PATTERN, retrainKeys, type RetrainRequest } from "../contract/retrain.ts";
 import { readConfig } from "../config.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
@@ -12,12 +12,6 @@ import { readJsonBody } from "./admin-body.ts";
 const noStore = { "Cache-Control": "no-store" };
 /** Requests stay readable for a week, as the contract says. */
 const REQUEST_TTL_SECONDS = 7 * 86_400;
-
-function newRetrainId(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `rt-${Array.from(bytes, (b) => alphabet[b % 36]).join("")}`;
-}
 
 function parseSeries(value: unknown): "all" | string[] {
   if (value === undefined || value === "all") return "all";

@@ -3,9 +3,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, manifestHolds, planGrid, type GridQuery } from "../grid.ts";
+import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
-import { loadedManifest, loadManifest } from "../manifest.ts";
+import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
+import { publishedGridBody } from "../published-grid.ts";
 import { sampleHot } from "../hot-sample.ts";
 import { parseCodeList, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
@@ -27,19 +28,25 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
   const { cachePath, digest } = await gridCachePath(version.id, h, canonical);
   // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
   const variant = await chooseVariant(c);
+  let planning: Promise<{ loaded: LoadedManifest; plan: GridPlan }> | undefined;
+  const planned = () => (planning ??= (async () => {
+    const started = performance.now();
+    const loaded = await loadManifest(config, store, version.id);
+    stage(c, "manifest", started);
+    return { loaded, plan: planGrid(loaded, query, config.production.maxGridSeries) };
+  })());
 
   const response = await serveForecast(c, {
     cachePath: variantPath(variant, cachePath),
     etag: `"${version.id}:${variantPath(variant, `h${h}`)}:grid-${digest.slice(0, 24)}"`,
     headers: variantHeaders(variant),
     maxAgeSeconds: variantMaxAge(variant),
+    // Bodies the trainer built with the version pass through (published-grid.ts); the size check still comes first.
+    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await planned()).loaded.manifest, { h, canonical, path }, c)),
     load: async () => {
-      let started = performance.now();
-      const loaded = await loadManifest(config, store, version.id);
-      stage(c, "manifest", started);
-      const plan = planGrid(loaded, query, config.production.maxGridSeries);
+      const { loaded, plan } = await planned();
       const fields = gridFields(plan);
-      started = performance.now();
+      const started = performance.now();
       const values = await (variant.tag ? store.variantMany(variant.tag, version.id, h, fields) : store.seriesMany(version.id, h, fields));
       stage(c, "store", started);
       const { origin, level } = loaded.manifest;

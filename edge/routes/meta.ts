@@ -12,7 +12,9 @@ export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), asyn
   const loaded = await loadManifest(config, c.get("store"), version.id);
   stage(c, "manifest", started);
   // The stored manifest text is spliced in as is: it was JSON when published.
-  const body = `{"version":${JSON.stringify(version.id)},"pinned":${version.pinned},"manifest":${loaded.raw}}`;
+  // planLoadedAt: when the promotion plan these forecasts were made with was loaded (null: never, or PROMO_PLAN=off).
+  const planLoadedAt = JSON.stringify(loaded.manifest.plan?.loadedAt ?? null);
+  const body = `{"version":${JSON.stringify(version.id)},"pinned":${version.pinned},"planLoadedAt":${planLoadedAt},"manifest":${loaded.raw}}`;
   return c.body(body, 200, {
     "Content-Type": "application/json; charset=utf-8",
     // The version in use can move with the pointer, so caches keep this no longer than the isolate does.

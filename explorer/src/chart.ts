@@ -1,5 +1,6 @@
 // One series on a time axis: the published actuals, then the forecast line
-// and its interval band. uPlot draws on a canvas and resizes with its box.
+// and its interval band, with planned promotion days shaded behind them.
+// uPlot draws on a canvas and resizes with its box.
 import uPlot from "uplot";
 import type { SeriesHistory, SeriesPayload } from "../../edge/contract/payload.ts";
 import { daySeconds } from "./format.ts";
@@ -8,7 +9,10 @@ export const COLOURS = {
   actual: "#2563eb",
   forecast: "#ea580c",
   band: "rgba(234, 88, 12, 0.18)",
+  promo: "rgba(22, 163, 74, 0.16)",
 } as const;
+
+const HALF_DAY = 43_200;
 
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC");
 
@@ -36,6 +40,8 @@ export class SeriesChart {
     const point = [...gap(firstFuture - 1), joint, ...forecast.point];
     const lower = [...gap(firstFuture), ...forecast.lower];
     const upper = [...gap(firstFuture), ...forecast.upper];
+    const promoDays = forecast.promoDays ?? [];
+    const promoX = promoDays.map((i) => x[firstFuture + i]);
 
     this.#plot?.destroy();
     const level = Math.round(forecast.level * 100);
@@ -50,12 +56,27 @@ export class SeriesChart {
           { label: "Forecast", stroke: COLOURS.forecast, width: 2, points: { show: false } },
           { label: `Lower ${level}%`, stroke: COLOURS.band, width: 1, points: { show: false } },
           { label: `Upper ${level}%`, stroke: COLOURS.band, width: 1, points: { show: false } },
+          // No values: it gives the shaded days their legend entry.
+          ...(promoDays.length ? [{ label: "Planned promotion", stroke: COLOURS.promo, fill: COLOURS.promo, width: 8, points: { show: false } }] : []),
         ],
         bands: [{ series: [4, 3], fill: COLOURS.band }],
         axes: [{}, { label: "units / day", size: 56 }],
         cursor: { drag: { x: false, y: false } },
         hooks: {
+          // Under the lines: each planned day as a column a day wide.
+          drawClear: [(u) => {
+            const { ctx, bbox } = u;
+            ctx.save();
+            ctx.fillStyle = COLOURS.promo;
+            for (const day of promoX) {
+              const left = u.valToPos(day - HALF_DAY, "x", true);
+              const right = u.valToPos(day + HALF_DAY, "x", true);
+              ctx.fillRect(left, bbox.top, Math.max(1, right - left), bbox.height);
+            }
+            ctx.restore();
+          }],
           draw: [() => {
+            this.#box.dataset.promoDays = promoDays.join(",");
             this.#box.dataset.actualDays = String(past.length);
             this.#box.dataset.forecastDays = String(forecast.point.length);
             this.#box.dataset.drawn = `${forecast.city}/${forecast.store}/${forecast.product}/h${forecast.h}`;
@@ -64,7 +85,7 @@ export class SeriesChart {
           }],
         },
       },
-      [x, actual, point, lower, upper] as uPlot.AlignedData,
+      [x, actual, point, lower, upper, ...(promoDays.length ? [gap(days)] : [])] as uPlot.AlignedData,
       this.#box,
     );
   }

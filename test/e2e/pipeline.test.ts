@@ -1,6 +1,8 @@
 // End to end: seed → train → publish → read through the Worker (workerd under
-// `wrangler dev`), and a trainer killed half way through its publish.
+// `wrangler dev`), and a trainer killed half way through its publish or inside its commit.
 import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeStored } from "../../edge/contract/codec.ts";
@@ -104,6 +106,44 @@ describe("seed → train → publish → Worker", () => {
     expect(run.status).toBe("running");
   }, 180_000);
 
+  it("keeps readers on the old version when a trainer is killed inside its commit, every series already staged", async () => {
+    const k = keys(store.prefix);
+    const horizon7 = new RegExp(`^${store.prefix}:v:([^:]+):h7$`);
+    // The trainer reaches the store through a pass-through that never answers its commit's first check
+    // (HLEN of the new version's horizons, sent once everything is written): it is killed right there.
+    let committing: (version: string) => void;
+    const inCommit = new Promise<string>((resolve) => (committing = resolve));
+    const proxy = await passThrough(store.url, (command) => {
+      const match = String(command[0]).toLowerCase() === "hlen" ? horizon7.exec(String(command[1])) : null;
+      if (match && match[1] !== trained.version) committing(match[1]);
+      return match !== null && match[1] !== trained.version;
+    });
+    const child = spawn(process.execPath, ["--import", "tsx", "trainer/cli.ts", "run"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, UPSTASH_REDIS_REST_URL: proxy.url, FIT_THREADS: "1", LOG_LEVEL: "silent", MODEL_MAX_AGE_HOURS: "0" },
+      stdio: "ignore",
+    });
+    try {
+      const version = await Promise.race([inCommit, new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`trainer exited ${code} before its commit`))))]);
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+
+      for (const h of [7, 30, 60] as const) expect(await store.redis.hlen(k.horizon(version, h))).toBe(12);
+      expect(await store.redis.exists(k.manifest(version))).toBe(0);
+      expect(await store.redis.get(k.live)).toBe(trained.version);
+      expect(await store.redis.zrange(k.versions, 0, -1)).not.toContain(version);
+      expect(await store.redis.ttl(k.horizon(version, 7))).toBeGreaterThan(0);
+      const res = await fetch(`${worker.url}/v1/forecast/lisbon/lisbon-north/sunscreen?h=30`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as SeriesPayload).version).toBe(trained.version);
+      const [run] = await database.sql`select status from training_run where version = ${version}`;
+      expect(run.status).toBe("running");
+    } finally {
+      child.kill("SIGKILL");
+      await proxy.close();
+    }
+  }, 180_000);
+
   it("answers an unknown series with 404 and the one error shape", async () => {
     const res = await fetch(`${worker.url}/v1/forecast/berlin/berlin-central/no-such-product?h=7`);
     expect(res.status).toBe(404);
@@ -112,3 +152,26 @@ describe("seed → train → publish → Worker", () => {
     expect(body.error.message).toMatch(/no-such-product/);
   });
 });
+
+/** An HTTP pass-through to the store that leaves unanswered every request (command or pipeline) with a command `hold` picks. */
+async function passThrough(target: string, hold: (command: unknown[]) => boolean): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if (req.url === "/" || req.url === "/pipeline") {
+      const parsed = JSON.parse(body.toString() || "[]") as unknown[];
+      const commands = (req.url === "/" ? [parsed] : parsed) as unknown[][];
+      if (commands.some((command) => Array.isArray(command) && hold(command))) return;
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name))) as Record<string, string>;
+    const upstream = await fetch(new URL(req.url!, target), { method: req.method, headers, body: req.method === "POST" ? body : undefined });
+    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { API_KEY_CACHE_MS } from "../../edge/access/key-check.ts";
 import { issueApiKey, revokeApiKey } from "../../edge/contract/api-keys.ts";
 import { edgeHarness, readJson, testBindings, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion } from "./publish.ts";
@@ -102,6 +103,24 @@ describe("access: API keys, admin token, rate limits, CORS", () => {
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get("RateLimit-Remaining")).toBe("0");
     expect((await readJson(limited)).error.code).toBe("rate_limited");
+  });
+
+  it("a revoked key the isolate has already checked is refused once API_KEY_CACHE_MS has passed, and not before", async () => {
+    const env = { REQUIRE_API_KEY: "on" };
+    const issued = await issueApiKey(edge.redis, edge.prefix, "remembered");
+    const read = () => edge.get("/v1/forecast/c1/s1/p1", { env, headers: { "X-API-Key": issued.key } });
+    expect((await read()).status).toBe(200);
+    expect(await revokeApiKey(edge.redis, edge.prefix, issued.id)).toBe(true);
+    // The isolate remembers the answer it checked (no store read per request), so the revocation is not seen yet.
+    expect((await read()).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + API_KEY_CACHE_MS + 1_000 });
+    try {
+      const refused = await read();
+      expect(refused.status).toBe(401);
+      expect(await errorCode(refused)).toBe("api_key_invalid");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("CORS answers allowed origins only, preflights included", async () => {

@@ -72,7 +72,7 @@ describe("versions: live pointer, pinning, publish visibility", () => {
   it("/v1/meta returns the live manifest and /health reports the version", async () => {
     const { version, manifest } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
     const meta = await readJson(await edge.get("/v1/meta"));
-    expect(meta).toEqual({ version, pinned: false, manifest });
+    expect(meta).toEqual({ version, pinned: false, planLoadedAt: null, manifest });
     const health = await edge.get("/health");
     expect(health.status).toBe(200);
     expect(await readJson(health)).toMatchObject({ status: "ok", version, pinned: false, store: "reachable", trainedAt: manifest.trainedAt, maxAgeSeconds: 86_400 + 3600 });

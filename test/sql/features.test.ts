@@ -17,13 +17,25 @@ const LAST = Date.UTC(2024, 2, 31); // 2024-03-31, a Sunday
 const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
 const HISTORY = 30;
 
-// 80 days of history for one series, with every fifth day missing (a gap to
-// fill), promotions on days divisible by 9, and a slowly varying level.
-const recorded = new Map<string, { units: number; promo: boolean }>();
-for (let i = 0; i < 80; i++) {
-  if (i % 5 === 3) continue;
-  recorded.set(iso(LAST - i * DAY), { units: (i * 7) % 13 + (i % 3) * 0.5, promo: i % 9 === 0 });
+// 80 days of history for each of three series that share a store or a
+// product (so a window that is not partitioned by both mixes them up), with
+// some days missing (gaps to fill), promotions, and a varying level.
+type Recorded = Map<string, { units: number; promo: boolean }>;
+function history(k: number): Recorded {
+  const recorded: Recorded = new Map();
+  for (let i = 0; i < 80; i++) {
+    if (i % (5 + k) === 3) continue;
+    recorded.set(iso(LAST - i * DAY), { units: ((i + k) * 7) % 13 + (i % 3) * 0.5 + 10 * k, promo: i % (9 - k) === 0 });
+  }
+  return recorded;
 }
+const SERIES = [
+  { store: "s1", product: "p1", recorded: history(0) },
+  { store: "s1", product: "p2", recorded: history(1) },
+  { store: "s2", product: "p1", recorded: history(2) },
+];
+const salesRows = (): SalesInput[] =>
+  SERIES.flatMap(({ store, product, recorded }) => [...recorded].map(([day, v]) => ({ store, product, day, ...v })));
 
 let database: TestDatabase;
 let ids: CatalogIds;
@@ -35,7 +47,7 @@ beforeAll(async () => {
     stores: [{ code: "s1", name: "Store One", city: "c1" }, { code: "s2", name: "Store Two", city: "c1" }],
     products: [{ code: "p1", name: "Product One" }, { code: "p2", name: "Product Two" }],
   });
-  const rows: SalesInput[] = [...recorded].map(([day, v]) => ({ store: "s1", product: "p1", day, ...v }));
+  const rows = salesRows();
   // s2/p2 sold only long before the window: it must not appear.
   rows.push({ store: "s2", product: "p2", day: iso(LAST - 200 * DAY), units: 4, promo: false });
   await loadSales(database.sql, ids, rows);
@@ -44,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => database?.close());
 
-function expected() {
+function expected(recorded: Recorded) {
   // Gap-filled history from 28 days before the window to its last day.
   const days: string[] = [];
   for (let t = LAST - (HISTORY + 28 - 1) * DAY; t <= LAST; t += DAY) days.push(iso(t));
@@ -68,46 +80,47 @@ function expected() {
 describe("series_features", () => {
   it("reports the watermark, the series and how it refreshed", async () => {
     const report = await refreshFeatures(database.sql, HISTORY);
-    expect(report).toMatchObject({ origin: iso(LAST), series: 1 });
+    expect(report).toMatchObject({ origin: iso(LAST), series: SERIES.length });
     expect(["full", "incremental"]).toContain(report.features.mode);
   });
 
-  it("matches lags, rolling means and gap fill computed independently", async () => {
+  it("matches lags, rolling means and gap fill computed independently, series by series", async () => {
     await refreshFeatures(database.sql, HISTORY);
-    const rows = await database.sql`
-      select day::text, units, promo, gap_filled, lag_1, lag_7, lag_28, mean_7, mean_28, promo_share_28
-      from series_features where store_id = ${ids.store.get("s1")!.id} order by day`;
-    const want = expected();
-    expect(rows).toHaveLength(HISTORY);
-    rows.forEach((row, i) => {
-      const w = want[i];
-      expect(row.day).toBe(w.day);
-      expect(row.units).toBeCloseTo(w.units, 9);
-      expect(row.promo).toBe(w.promo);
-      expect(row.gap_filled).toBe(w.gapFilled);
-      expect(row.lag_1).toBeCloseTo(w.lag1!, 9);
-      expect(row.lag_7).toBeCloseTo(w.lag7!, 9);
-      expect(row.lag_28).toBeCloseTo(w.lag28!, 9);
-      expect(row.mean_7).toBeCloseTo(w.mean7!, 9);
-      expect(row.mean_28).toBeCloseTo(w.mean28!, 9);
-      expect(row.promo_share_28).toBeCloseTo(w.promoShare28!, 9);
-    });
-    expect(rows.filter((r) => r.gap_filled).length).toBeGreaterThan(0);
+    for (const { store, product, recorded } of SERIES) {
+      const rows = await database.sql`
+        select day::text, units, promo, gap_filled, lag_1, lag_7, lag_28, mean_7, mean_28, promo_share_28
+        from series_features where store_id = ${ids.store.get(store)!.id} and product_id = ${ids.product.get(product)!} order by day`;
+      const want = expected(recorded);
+      expect(rows).toHaveLength(HISTORY);
+      rows.forEach((row, i) => {
+        const w = want[i];
+        expect(row.day).toBe(w.day);
+        expect(row.units).toBeCloseTo(w.units, 9);
+        expect(row.promo).toBe(w.promo);
+        expect(row.gap_filled).toBe(w.gapFilled);
+        expect(row.lag_1).toBeCloseTo(w.lag1!, 9);
+        expect(row.lag_7).toBeCloseTo(w.lag7!, 9);
+        expect(row.lag_28).toBeCloseTo(w.lag28!, 9);
+        expect(row.mean_7).toBeCloseTo(w.mean7!, 9);
+        expect(row.mean_28).toBeCloseTo(w.mean28!, 9);
+        expect(row.promo_share_28).toBeCloseTo(w.promoShare28!, 9);
+      });
+      expect(rows.filter((r) => r.gap_filled).length).toBeGreaterThan(0);
+    }
   });
 
   it("follows a changed window length on the next refresh", async () => {
     await refreshFeatures(database.sql, 45);
     const [row] = await database.sql`select count(*)::int as n, min(day)::text as first
                                      from series_features f, feature_state s where f.day between s.window_start and s.watermark`;
-    expect(row).toEqual({ n: 45, first: iso(LAST - 44 * DAY) });
+    expect(row).toEqual({ n: 45 * SERIES.length, first: iso(LAST - 44 * DAY) });
     await refreshFeatures(database.sql, HISTORY);
   });
 
   it("upserts: loading the same rows again changes nothing", async () => {
     const before = await database.sql`select count(*)::int as n, sum(units)::float8 as units from sales`;
-    const rows: SalesInput[] = [...recorded].map(([day, v]) => ({ store: "s1", product: "p1", day, ...v }));
     await refreshFeatures(database.sql, HISTORY);
-    await loadSales(database.sql, ids, rows);
+    await loadSales(database.sql, ids, salesRows());
     const after = await database.sql`select count(*)::int as n, sum(units)::float8 as units from sales`;
     expect(after).toEqual(before);
     // Rewriting a row with its own values is no change: nothing waits to be refreshed.
@@ -218,6 +231,10 @@ describe.each([
     const [{ first: oldest }] = await t.sql`select min(day)::text as first from series_features`;
     expect(oldest >= "2024-05-01").toBe(true);
     expect(third.series).toBe(5);
+    // FEATURE_REFRESH=full's path: the same rows from scratch.
+    const forced = await refreshFeatures(t.sql, WINDOW, { full: true });
+    expect(forced.features.mode).toBe("full");
+    await expectEqualsFull(t.sql, iso(D0 + 11 * DAY));
   }, 60_000);
 
   it("a store running ahead, a late store and a stray future row do not move the others' windows", async () => {

@@ -17,6 +17,7 @@ let database: TestDatabase;
 let store: TestStore;
 let config: TrainerConfig;
 let first: CycleSummary;
+let liveAfterFirst: string | null;
 const log = createLogger("silent");
 
 beforeAll(async () => {
@@ -27,6 +28,8 @@ beforeAll(async () => {
     KEY_PREFIX: store.prefix, HISTORY_DAYS: "120", HOLDOUT_DAYS: "14", FIT_THREADS: "2", PUBLISH_CHUNK: "3",
   }, { needsStore: true });
   first = await runCycle(config, { sql: database.sql, db: database.db, redis: store.redis, log });
+  // Read now: the last test publishes a second version.
+  liveAfterFirst = await store.redis.get<string>(keys(store.prefix).live);
 }, 180_000);
 
 afterAll(async () => {
@@ -60,7 +63,7 @@ describe("a training cycle", () => {
 
   it("publishes every horizon of every series under the new version and moves the pointer", async () => {
     const k = keys(store.prefix);
-    expect(await store.redis.get(k.live)).toBe(first.version);
+    expect(liveAfterFirst).toBe(first.version);
     for (const h of HORIZONS) expect(await store.redis.hlen(k.horizon(first.version, h))).toBe(10);
     const stored = await store.redis.hget<string>(k.horizon(first.version, 30), seriesField("berlin", "berlin-central", "sparkling-water"));
     const payload = await decodeStored<SeriesPayload>(stored!);
@@ -83,6 +86,10 @@ describe("a training cycle", () => {
     expect(manifest.dimensions.cities.map((c) => c.code)).toEqual(["berlin", "lisbon"]);
     expect(manifest.dimensions.stores).toContainEqual({ code: "lisbon-central", name: "Lisbon Central", city: "lisbon" });
     expect(manifest.dimensions.products).toHaveLength(5);
+    // The whole grid per horizon, JSON and binary, committed with the version for the Worker to pass through.
+    expect(manifest.prebuiltGrids).toEqual([7, 30, 60].map((h) => `h${h}|city=*&store=*&product=*`));
+    expect(await store.redis.hlen(keys(store.prefix).prefetch(first.version))).toBe(6);
+    expect(await store.redis.ttl(keys(store.prefix).prefetch(first.version))).toBe(-1);
   });
 
   it("a second cycle replaces the first, which stays readable for the retention window", async () => {

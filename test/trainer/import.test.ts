@@ -16,6 +16,17 @@ let dir: string;
 
 beforeAll(async () => {
   [database, dir] = await Promise.all([isolatedDatabase(), mkdtemp(join(tmpdir(), "import-test-"))]);
+  // Files several tests read, written here so that each test also runs alone.
+  await file("train.csv", kaggle(30, [1, 2], [1, 2, 3]));
+  await file("bad.csv", [
+    "date,store,item,sales",
+    "2017-03-01,3,1,5",          // line 2: good, and a new store
+    "2017-02-30,3,1,5",          // line 3: no such day
+    "2017-03-02,3,1,many",       // line 4: not a number
+    "2017-03-03,3,1,-2",         // line 5: negative
+    "2017-03-01,3,1,5",          // line 6: an exact repeat of line 2
+    "2017-03-01,3,1,6",          // line 7: same key as line 2, other units
+  ].join("\n"));
 });
 
 afterAll(async () => {
@@ -44,8 +55,7 @@ const sales = () => database.sql`
 
 describe("trainer import", () => {
   it("loads the Kaggle store-item layout, creating cities, stores and products as needed", async () => {
-    const path = await file("train.csv", kaggle(30, [1, 2], [1, 2, 3]));
-    const report = await importCsv(database.sql, openCsv(path), { mapping: KAGGLE_STORE_ITEM, city: "main", batchSize: 37 });
+    const report = await importCsv(database.sql, openCsv(join(dir, "train.csv")), { mapping: KAGGLE_STORE_ITEM, city: "main", batchSize: 37 });
     expect(report).toMatchObject({ lines: 180, loaded: 180, rejected: 0, repeated: 0, committed: true, created: { cities: 1, stores: 2, products: 3 } });
     const rows = await sales();
     expect(rows).toHaveLength(180);
@@ -55,7 +65,9 @@ describe("trainer import", () => {
   });
 
   it("re-importing the same file changes nothing", async () => {
+    await importCsv(database.sql, openCsv(join(dir, "train.csv")), { mapping: KAGGLE_STORE_ITEM, city: "main" });
     const before = await sales();
+    expect(before).toHaveLength(180);
     const report = await importCsv(database.sql, openCsv(join(dir, "train.csv")), { mapping: KAGGLE_STORE_ITEM, city: "main" });
     expect(report).toMatchObject({ loaded: 180, created: { cities: 0, stores: 0, products: 0 } });
     expect(await sales()).toEqual(before);
@@ -63,16 +75,7 @@ describe("trainer import", () => {
 
   it("is all-or-nothing by default and names every bad row's line", async () => {
     const before = await sales();
-    const path = await file("bad.csv", [
-      "date,store,item,sales",
-      "2017-03-01,3,1,5",          // line 2: good, and a new store
-      "2017-02-30,3,1,5",          // line 3: no such day
-      "2017-03-02,3,1,many",       // line 4: not a number
-      "2017-03-03,3,1,-2",         // line 5: negative
-      "2017-03-01,3,1,5",          // line 6: an exact repeat of line 2
-      "2017-03-01,3,1,6",          // line 7: same key as line 2, other units
-    ].join("\n"));
-    const error = await importCsv(database.sql, openCsv(path), { mapping: KAGGLE_STORE_ITEM, city: "main" }).catch((e) => e);
+    const error = await importCsv(database.sql, openCsv(join(dir, "bad.csv")), { mapping: KAGGLE_STORE_ITEM, city: "main" }).catch((e) => e);
     expect(error).toBeInstanceOf(ImportRejectedError);
     expect(error.code).toBe("rejected_rows");
     expect(error.report.badRows.map((b: { line: number }) => b.line)).toEqual([3, 4, 5, 7]);

@@ -1,11 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeBinary } from "../../edge/binary-format.ts";
+import { decodeStored, fromBase64, gunzip } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
+import { keys } from "../../edge/contract/keys.ts";
 import { gridCachePath, hotGridMember, canonicalGridQuery } from "../../edge/grid.ts";
 import { hashEntries } from "../../edge/store.ts";
 import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
 import { catalogue, publishVersion, seriesPayload } from "../edge/publish.ts";
 import { isolatedStore, type TestStore } from "../support/store.ts";
+
+const whole = canonicalGridQuery({ city: "*", store: "*", product: "*" });
 
 describe("publishPrefetch", () => {
   let store: TestStore;
@@ -14,38 +18,53 @@ describe("publishPrefetch", () => {
   });
   afterEach(() => store.close());
 
-  it("publishes the top N hot grids as the Worker would build them, under the Worker's cache paths", async () => {
+  it("publishes the whole grid per horizon and the top N hot grids, JSON and binary, under the Worker's cache paths", async () => {
     const { version, manifest } = await publishVersion(store.redis, catalogue(2, 2, 2), { prefix: store.prefix, skip: ["c1/s1/p2"] });
     const k = edgeKeys(store.prefix);
     const hottest = canonicalGridQuery({ city: ["c1"], store: "*", product: "*" });
     const second = canonicalGridQuery({ city: "*", store: ["s3"], product: ["p1"] });
-    const cold = canonicalGridQuery({ city: "*", store: "*", product: "*" });
+    const cold = canonicalGridQuery({ city: "*", store: "*", product: ["p2"] });
     await store.redis.zadd(k.hotGrids,
       { score: 50, member: hotGridMember(7, hottest) },
+      { score: 30, member: hotGridMember(60, whole) },
       { score: 20, member: hotGridMember(30, second) },
       { score: 10, member: "h30|garbage" },
       { score: 1, member: hotGridMember(60, cold) });
 
-    const report = await publishPrefetch(store.redis, { prefix: store.prefix, version, manifest, topN: 3, ttlSeconds: 600 });
-    expect(report).toMatchObject({ published: 2, skipped: 1 });
+    const report = await publishPrefetch(store.redis, { prefix: store.prefix, version, manifest, topN: 4, ttlSeconds: 600 });
+    // The whole grids of 7, 30 and 60 days, then the hot ones not among them; the malformed one is skipped.
+    expect(report).toMatchObject({ published: 5, skipped: 1 });
+    expect(report.grids).toEqual([hotGridMember(7, whole), hotGridMember(30, whole), hotGridMember(60, whole), hotGridMember(7, hottest), hotGridMember(30, second)]);
     const bodies = Object.fromEntries(hashEntries(await store.redis.hgetall(k.prefetch(version))));
-    const first = (await gridCachePath(version, 7, hottest)).cachePath;
-    expect(Object.keys(bodies).sort()).toEqual([first, (await gridCachePath(version, 30, second)).cachePath].sort());
+    const paths = await Promise.all(report.grids.map((member) => {
+      const [h, canonical] = member.split("|") as [string, string];
+      return gridCachePath(version, Number(h.slice(1)), canonical).then((p) => p.cachePath);
+    }));
+    expect(Object.keys(bodies).sort()).toEqual([...paths, ...paths.map((p) => `bin2/${p}`)].sort());
+
+    const first = paths[3]!;
     const grid = await decodeStored<{ version: string; h: number; series: unknown[]; missing: string[] }>(bodies[first]!);
     expect(grid).toMatchObject({ version, h: 7, missing: ["c1/s1/p2"] });
     expect(grid.series).toHaveLength(3);
     expect(grid.series[0]).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
-    // They expire on their own after the retention window.
+    const binary = decodeBinary(await gunzip(fromBase64(bodies[`bin2/${first}`]!)));
+    expect(binary.series.map((s) => s.product)).toEqual(["p1", "p1", "p2"]);
+    expect(Array.from(binary.arrays[0]!.point)).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1").point);
+    // Staged like the version's other keys until its commit persists them.
     const ttl = await store.redis.ttl(k.prefetch(version));
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
+    expect(keys(store.prefix).versionKeys(version)).toContain(k.prefetch(version));
   });
 
-  it("publishes nothing when PREFETCH_TOP_N is 0 or nothing is hot", async () => {
+  it("publishes the whole grids without hot requests, skips grids over the series limit, and nothing with PREFETCH_TOP_N=0", async () => {
     const { version, manifest } = await publishVersion(store.redis, catalogue(1, 1, 1), { prefix: store.prefix });
-    expect(await publishPrefetch(store.redis, { prefix: store.prefix, version, manifest, topN: 5, ttlSeconds: 60 })).toMatchObject({ published: 0 });
-    await store.redis.zadd(edgeKeys(store.prefix).hotGrids, { score: 5, member: hotGridMember(7, canonicalGridQuery({ city: "*", store: "*", product: "*" })) });
-    expect(await publishPrefetch(store.redis, { prefix: store.prefix, version, manifest, topN: 0, ttlSeconds: 60 })).toMatchObject({ published: 0 });
+    expect(await publishPrefetch(store.redis, { prefix: store.prefix, version, manifest, topN: 0, ttlSeconds: 60 })).toMatchObject({ published: 0, grids: [] });
     expect(await store.redis.exists(edgeKeys(store.prefix).prefetch(version))).toBe(0);
+    expect(await publishPrefetch(store.redis, { prefix: store.prefix, version, manifest, topN: 5, ttlSeconds: 60 })).toMatchObject({ published: 3, skipped: 0 });
+
+    const big = await publishVersion(store.redis, catalogue(11, 10, 10), { prefix: store.prefix });
+    expect(await publishPrefetch(store.redis, { prefix: store.prefix, version: big.version, manifest: big.manifest, topN: 5, ttlSeconds: 60 }))
+      .toMatchObject({ published: 0, skipped: 3, grids: [] });
   });
 });

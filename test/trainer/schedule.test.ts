@@ -61,6 +61,18 @@ afterAll(async () => {
 
 const runStatus = async (id: number) => (await database.sql`select status, trigger, error from training_run where id = ${id}`)[0];
 
+/** A new day of sales after the last one, so every series is fitted again rather than carried over unchanged. */
+const addDay = (sql = database.sql) => sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
+  select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+
+/** The live version; when a test runs alone, it publishes one first. */
+async function ensureLive(): Promise<string> {
+  const live = await store.redis.get<string>(keys(store.prefix).live);
+  if (live) return live;
+  expect((await runGuardedCycle(config, deps, { trigger: "schedule" })).outcome).toBe("published");
+  return (await store.redis.get<string>(keys(store.prefix).live))!;
+}
+
 describe("the cycle lock", () => {
   it("admits one holder; a second is refused with a clear message, or waits for it with --wait", async () => {
     const first = await acquireLock(database.sql, "cycle");
@@ -90,20 +102,19 @@ describe("the cycle lock", () => {
 });
 
 describe("scheduled cycles", () => {
-  let firstVersion: string;
-
   it("the lock holder marks runs left 'running' by a killed trainer as abandoned, then publishes", async () => {
     const [stale] = await database.sql`insert into training_run (version, trigger) values ('20250101T000000Z-dead', 'schedule') returning id`;
     const result = await runGuardedCycle(config, deps, { trigger: "schedule" });
     expect(result.outcome).toBe("published");
     if (result.outcome !== "published") return;
-    firstVersion = result.summary.version;
     expect(await runStatus(stale.id)).toMatchObject({ status: "abandoned", error: expect.stringMatching(/stopped before recording an outcome/) });
     expect(await runStatus(result.summary.runId)).toMatchObject({ status: "published", trigger: "schedule" });
-    expect(await store.redis.get(keys(store.prefix).live)).toBe(firstVersion);
+    expect(await store.redis.get(keys(store.prefix).live)).toBe(result.summary.version);
   });
 
   it("an abort before the final commit records the run abandoned and publishes nothing", async () => {
+    const k = keys(store.prefix);
+    const [liveBefore, versionsBefore] = [await store.redis.get(k.live), await store.redis.zrange(k.versions, 0, -1)];
     const abort = new AbortController();
     const result = await runGuardedCycle(config, {
       ...deps,
@@ -114,19 +125,17 @@ describe("scheduled cycles", () => {
     expect(result.error.message).toMatch(/abandoned before publishing: SIGTERM; the live version is unchanged/);
     const [run] = await database.sql`select id, version, status, error from training_run order by id desc limit 1`;
     expect(run).toMatchObject({ status: "abandoned", error: "abandoned before publishing: SIGTERM" });
-    const k = keys(store.prefix);
-    expect(await store.redis.get(k.live)).toBe(firstVersion);
+    expect(await store.redis.get(k.live)).toBe(liveBefore);
     expect(await store.redis.exists(k.manifest(run.version))).toBe(0);
-    expect(await store.redis.zrange(k.versions, 0, -1)).toEqual([firstVersion]);
+    expect(await store.redis.zrange(k.versions, 0, -1)).toEqual(versionsBefore);
   });
 
   it("answers queued retrain requests with one cycle, marks them done, and alerts when accuracy drops", async () => {
+    const liveBefore = await ensureLive();
     // The previous published run looked far more accurate than this data allows: the next one is a drop.
     await database.sql`update series_result set metrics = jsonb_set(metrics, '{wape}', '0.001')
                        where run_id = (select max(id) from training_run where status = 'published')`;
-    // A new day of sales, so every series is fitted again rather than carried over unchanged.
-    await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
-                       select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = ${END}`;
+    await addDay();
     const rk = retrainKeys(store.prefix);
     const requests: RetrainRequest[] = ["rt-aaaaaaaaaaaa", "rt-bbbbbbbbbbbb"].map((id) => ({ id, series: "all", requestedAt: new Date().toISOString(), state: "queued" }));
     for (const r of requests) {
@@ -138,7 +147,7 @@ describe("scheduled cycles", () => {
     expect(taken.map((r) => r.id)).toEqual(["rt-aaaaaaaaaaaa", "rt-bbbbbbbbbbbb"]);
     expect(result?.outcome).toBe("published");
     const live = await store.redis.get<string>(keys(store.prefix).live);
-    expect(live).not.toBe(firstVersion);
+    expect(live).not.toBe(liveBefore);
     for (const r of requests) {
       const stored = JSON.parse((await store.redis.get<string>(rk.request(r.id)))!) as RetrainRequest;
       expect(stored).toMatchObject({ state: "done", version: live, startedAt: expect.any(String), finishedAt: expect.any(String) });
@@ -152,14 +161,29 @@ describe("scheduled cycles", () => {
   });
 
   it("serves Prometheus metrics: stage durations, series, cycles by outcome, last success", async () => {
-    const server = await serveMetrics(metrics, { port: 0, host: "127.0.0.1" });
+    // Its own counters, fed by one cycle of each outcome.
+    const own = new TrainerMetrics();
+    const ownDeps = { ...deps, metrics: own };
+    const held = await acquireLock(database.sql, "cycle");
+    try {
+      expect((await runGuardedCycle(config, ownDeps, { trigger: "schedule" })).outcome).toBe("locked");
+    } finally {
+      await held.release();
+    }
+    await addDay();
+    const abort = new AbortController();
+    expect((await runGuardedCycle(config, {
+      ...ownDeps, progress: { onProgress: (done) => done === 1 && abort.abort(new Error("SIGTERM")), onStage() {}, stop() {} },
+    }, { trigger: "schedule", signal: abort.signal })).outcome).toBe("abandoned");
+    expect((await runGuardedCycle(config, ownDeps, { trigger: "schedule" })).outcome).toBe("published");
+    const server = await serveMetrics(own, { port: 0, host: "127.0.0.1" });
     try {
       const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
       const text = await response.text();
-      expect(text).toMatch(/^trainer_series_total\{result="fitted"\} 6$/m);
+      expect(text).toMatch(/^trainer_series_total\{result="fitted"\} 3$/m);
       expect(text).toMatch(/^trainer_series_total\{result="failed"\} 0$/m);
-      expect(text).toMatch(/^trainer_cycles_total\{outcome="published"\} 2$/m);
+      expect(text).toMatch(/^trainer_cycles_total\{outcome="published"\} 1$/m);
       expect(text).toMatch(/^trainer_cycles_total\{outcome="abandoned"\} 1$/m);
       expect(text).toMatch(/^trainer_cycles_total\{outcome="skipped_locked"\} 1$/m);
       expect(text).toMatch(/^trainer_cycle_stage_seconds\{stage="fit"\} [0-9.e-]+$/m);
@@ -180,6 +204,7 @@ describe("scheduled cycles", () => {
     } finally {
       await empty.close();
     }
+    await ensureLive();
     expect(alerts.find((a) => a.kind === "cycle_failed")).toMatchObject({ message: expect.stringMatching(/training cycle \(schedule\) failed: no sales/) });
     const stale = new Scheduler(loadConfig(env({ ALERT_STALE_HOURS: "0.00001" }), { needsStore: true }), deps);
     await stale.checkLiveVersion();
@@ -190,22 +215,39 @@ describe("scheduled cycles", () => {
   });
 
   it("trainer status: live and retained versions, runs with stage timings, least accurate series", async () => {
-    const report = await buildStatus(database.sql, { redis: store.redis, prefix: store.prefix }, { runs: 10, outliers: 2 });
-    expect(report.live?.version).toBe(await store.redis.get(keys(store.prefix).live));
-    expect(report.retained).toHaveLength(2);
-    expect(report.runs.map((r) => r.status)).toEqual(["published", "abandoned", "published", "abandoned"]);
-    expect(report.runs[0].stageMs).toHaveProperty("fit");
-    expect(report.outliers).toHaveLength(2);
-    expect(report.outliers[0].mase).toBeGreaterThanOrEqual(report.outliers[1].mase!);
-    const text = formatStatus(report);
-    expect(text).toContain(`live version   ${report.live!.version}`);
-    expect(text).toMatch(/recent runs\n\s+run\s+status\s+trigger/);
-    expect(text).toContain("run 1 abandoned: the trainer stopped before recording an outcome");
-    expect(text).toMatch(/least accurate series in run \d+/);
-    const withoutStore = await buildStatus(database.sql, null, { runs: 1, outliers: 1 });
-    expect(formatStatus(withoutStore)).toMatch(/live version   unknown: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are not set/);
-  });
+    // A history of its own: a run a killed trainer left behind, a published one, another left behind, another published.
+    const [own, ownStore] = await Promise.all([isolatedDatabase(), isolatedStore()]);
+    try {
+      await seedDemo(own.sql, { cities: 1, stores: 1, products: 3, days: 90, end: END, seed: 11 });
+      const ownConfig = loadConfig({ ...env(), DATABASE_URL: own.url, UPSTASH_REDIS_REST_URL: ownStore.url, UPSTASH_REDIS_REST_TOKEN: ownStore.token, KEY_PREFIX: ownStore.prefix }, { needsStore: true });
+      for (const dead of ["20250101T000000Z-dead", "20250102T000000Z-dead"]) {
+        await own.sql`insert into training_run (version, trigger) values (${dead}, 'schedule')`;
+        expect((await runGuardedCycle(ownConfig, { ...deps, sql: own.sql, db: own.db, redis: ownStore.redis }, { trigger: "schedule" })).outcome).toBe("published");
+      }
+      await expectStatus(own, ownStore);
+    } finally {
+      await Promise.all([own.close(), ownStore.close()]);
+    }
+  }, 120_000);
 });
+
+/** What `trainer status` reports for that history. */
+async function expectStatus(database: TestDatabase, store: TestStore) {
+  const report = await buildStatus(database.sql, { redis: store.redis, prefix: store.prefix }, { runs: 10, outliers: 2 });
+  expect(report.live?.version).toBe(await store.redis.get(keys(store.prefix).live));
+  expect(report.retained).toHaveLength(2);
+  expect(report.runs.map((r) => r.status)).toEqual(["published", "abandoned", "published", "abandoned"]);
+  expect(report.runs[0].stageMs).toHaveProperty("fit");
+  expect(report.outliers).toHaveLength(2);
+  expect(report.outliers[0].mase).toBeGreaterThanOrEqual(report.outliers[1].mase!);
+  const text = formatStatus(report);
+  expect(text).toContain(`live version   ${report.live!.version}`);
+  expect(text).toMatch(/recent runs\n\s+run\s+status\s+trigger/);
+  expect(text).toContain("run 1 abandoned: the trainer stopped before recording an outcome");
+  expect(text).toMatch(/least accurate series in run \d+/);
+  const withoutStore = await buildStatus(database.sql, null, { runs: 1, outliers: 1 });
+  expect(formatStatus(withoutStore)).toMatch(/live version   unknown: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are not set/);
+}
 
 describe("trainer schedule (the command)", () => {
   function schedule(extra: string[] = []): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {

@@ -21,7 +21,7 @@ export async function importCommand(file: string, flags: ImportFlags, log: Logge
   try {
     await migrate(sql);
     const mapping = parseMapping(flags.columns);
-    if (!CODE_PATTERN.test(flags.city)) throw new ImportError("bad_city", `--city ${JSON.stringify(flags.city)} must be a code: lowercase letters, digits, - and _`);
+    checkCity(flags.city);
     const report = await importCsv(sql, openCsv(file), {
       mapping, city: flags.city, rejectsPath: flags.rejects, delimiter: flags.delimiter, batchSize: flags.batchSize,
       onBatch: (rows) => log.debug({ rows }, "loaded"),
@@ -32,20 +32,30 @@ export async function importCommand(file: string, flags: ImportFlags, log: Logge
       (report.rejected ? `; ${report.rejected} bad rows written to ${flags.rejects}` : ""));
     return report.rejected > 0 ? EXIT.partial : EXIT.ok;
   } catch (error) {
-    if (error instanceof ImportRejectedError) {
-      log.error({ code: error.code, rejected: error.report.rejected, badRows: error.report.badRows }, error.message);
-      return EXIT.rejected;
-    }
-    if (error instanceof ImportError) {
-      log.error({ code: error.code }, error.message);
-      return EXIT.failed;
-    }
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      log.error({ code: "file_not_found" }, `no such file: ${file}`);
-      return EXIT.failed;
-    }
-    throw error;
+    return importFailure(error, file, log);
   } finally {
     await sql.end();
   }
+}
+
+export function checkCity(city: string): void {
+  if (!CODE_PATTERN.test(city)) throw new ImportError("bad_city", `--city ${JSON.stringify(city)} must be a code: lowercase letters, digits, - and _`);
+}
+
+/** An import's failure, logged, as the command's exit code; what is not an import failure is thrown on. */
+export function importFailure(error: unknown, file: string, log: Logger): number {
+  if (error instanceof ImportError && error.code === "rejected_rows") {
+    const { report } = error as ImportRejectedError;
+    log.error({ code: error.code, rejected: report.rejected, badRows: report.badRows }, error.message);
+    return EXIT.rejected;
+  }
+  if (error instanceof ImportError) {
+    log.error({ code: error.code }, error.message);
+    return EXIT.failed;
+  }
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+    log.error({ code: "file_not_found" }, `no such file: ${file}`);
+    return EXIT.failed;
+  }
+  throw error;
 }

@@ -28,7 +28,7 @@ export async function runCommand(log: Logger, flags: RunFlags = {}): Promise<num
       ...context, log,
       progress: cycleProgress(log, { bar: config.PROGRESS }),
       createFitter: boss
-        ? (fit, runId) => new DistributedFitter({ boss, sql: context.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, signal: abort.signal })
+        ? (fit, runId) => new DistributedFitter({ boss, sql: context.sql, log, runId, fit, seriesPerJob: config.FIT_JOB_SERIES, maxQueuedJobs: config.FIT_JOB_QUEUE_LIMIT, signal: abort.signal })
         : undefined,
     }, { trigger: "manual", wait: flags.wait, signal: abort.signal });
     switch (result.outcome) {

@@ -17,10 +17,14 @@ export function connect(url: string, options: ConnectOptions = {}) {
     // Postgres notices (e.g. "relation already exists, skipping") are noise here.
     onnotice: () => {},
   });
-  const db = drizzle(sql, { schema });
-  return { sql, db };
+  return { sql, db: typedQueries(sql) };
 }
-export type Database = ReturnType<typeof connect>["db"];
+
+/** Drizzle's typed queries over an open connection (schema.ts), for code handed only `sql`. */
+export function typedQueries(sql: Sql) {
+  return drizzle(sql, { schema });
+}
+export type Database = ReturnType<typeof typedQueries>;
 
 /** The URL with its password hidden, for logs and error messages. */
 export function redactUrl(url: string): string {

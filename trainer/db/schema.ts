@@ -1,16 +1,20 @@
 // Drizzle's view of the tables that sql/ creates. The SQL files are the source
-// of truth (they hold the feature SQL and its window functions); this
-// file only types the queries the trainer makes.
+// of truth (they hold the feature SQL and its window functions); this file
+// declares the same tables, columns, keys and foreign keys for the typed
+// queries the trainer makes (test/sql/schema.test.ts holds it to the migrated
+// catalog, so a migration that changes a table changes this file with it).
 import { sql } from "drizzle-orm";
 import {
-  bigint, boolean, date, doublePrecision, integer, jsonb, numeric, pgTable,
-  primaryKey, text, timestamp,
+  bigint, boolean, date, doublePrecision, foreignKey, integer, jsonb, numeric, pgMaterializedView, pgTable,
+  primaryKey, text, timestamp, unique,
 } from "drizzle-orm/pg-core";
 
 export const city = pgTable("city", {
   id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
   code: text("code").notNull().unique(),
   name: text("name").notNull(),
+  /** The text an import made the code from (sql/007). */
+  sourceCode: text("source_code"),
 });
 
 export const store = pgTable("store", {
@@ -18,23 +22,29 @@ export const store = pgTable("store", {
   code: text("code").notNull().unique(),
   name: text("name").notNull(),
   cityId: integer("city_id").notNull().references(() => city.id),
-});
+  sourceCode: text("source_code"),
+  // Lets sales carry city_id with a foreign key that proves it matches the store.
+}, (t) => [unique().on(t.id, t.cityId)]);
 
 export const product = pgTable("product", {
   id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
   code: text("code").notNull().unique(),
   name: text("name").notNull(),
+  sourceCode: text("source_code"),
 });
 
 export const sales = pgTable("sales", {
   cityId: integer("city_id").notNull(),
   storeId: integer("store_id").notNull(),
-  productId: integer("product_id").notNull(),
+  productId: integer("product_id").notNull().references(() => product.id),
   day: date("day").notNull(),
-  units: numeric("units", { mode: "number" }).notNull(),
-  price: numeric("price", { mode: "number" }),
+  units: numeric("units", { mode: "number", precision: 14, scale: 3 }).notNull(),
+  price: numeric("price", { mode: "number", precision: 12, scale: 2 }),
   promo: boolean("promo").notNull().default(false),
-}, (t) => [primaryKey({ columns: [t.storeId, t.productId, t.day] })]);
+}, (t) => [
+  primaryKey({ columns: [t.storeId, t.productId, t.day] }),
+  foreignKey({ columns: [t.storeId, t.cityId], foreignColumns: [store.id, store.cityId] }),
+]);
 
 export const featureSettings = pgTable("feature_settings", {
   id: boolean("id").primaryKey().default(true),
@@ -73,6 +83,46 @@ export const featureState = pgTable("feature_state", {
   rebuild: boolean("rebuild").notNull().default(true),
 });
 
+/** One row per series in the feature window: its city and its last recorded day. */
+export const featureSeries = pgTable("feature_series", {
+  storeId: integer("store_id").notNull(),
+  productId: integer("product_id").notNull(),
+  cityId: integer("city_id").notNull(),
+  lastRecorded: date("last_recorded").notNull(),
+}, (t) => [primaryKey({ columns: [t.storeId, t.productId] })]);
+
+/** Days whose sales changed since the last refresh, one span per series (written by triggers on sales). */
+export const featureDirty = pgTable("feature_dirty", {
+  storeId: integer("store_id").notNull(),
+  productId: integer("product_id").notNull(),
+  firstDay: date("first_day").notNull(),
+  lastDay: date("last_day").notNull(),
+}, (t) => [primaryKey({ columns: [t.storeId, t.productId] })]);
+
+/** Sales rows per store and day, for the completeness watermark. */
+export const salesStoreDay = pgTable("sales_store_day", {
+  storeId: integer("store_id").notNull(),
+  day: date("day").notNull(),
+  rows: integer("rows").notNull(),
+}, (t) => [primaryKey({ columns: [t.day, t.storeId] })]);
+
+export const profileSettings = pgTable("profile_settings", {
+  id: boolean("id").primaryKey().default(true),
+  historyDays: integer("history_days").notNull().default(1095),
+  priorWeeks: doublePrecision("prior_weeks").notNull().default(8),
+  priorYears: doublePrecision("prior_years").notNull().default(1),
+});
+
+/** Pooled seasonal indices per product, per store and overall (sql/006). */
+export const seasonalProfiles = pgMaterializedView("seasonal_profiles", {
+  level: text("level").notNull(),
+  memberId: integer("member_id").notNull(),
+  dayOfWeek: doublePrecision("day_of_week").array().notNull(),
+  monthOfYear: doublePrecision("month_of_year").array().notNull(),
+  annualGrowth: doublePrecision("annual_growth").notNull(),
+  historyDays: integer("history_days").notNull(),
+}).existing();
+
 export const trainingRun = pgTable("training_run", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   version: text("version").notNull().unique(),
@@ -89,9 +139,9 @@ export const trainingRun = pgTable("training_run", {
 });
 
 export const seriesResult = pgTable("series_result", {
-  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id),
-  storeId: integer("store_id").notNull(),
-  productId: integer("product_id").notNull(),
+  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id, { onDelete: "cascade" }),
+  storeId: integer("store_id").notNull().references(() => store.id),
+  productId: integer("product_id").notNull().references(() => product.id),
   model: text("model").notNull(),
   params: jsonb("params"),
   metrics: jsonb("metrics").$type<Record<string, number | null>>().notNull().default({}),
@@ -114,7 +164,15 @@ export const seriesResult = pgTable("series_result", {
 }, (t) => [primaryKey({ columns: [t.runId, t.storeId, t.productId] })]);
 
 export const fitJobResult = pgTable("fit_job_result", {
-  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id),
+  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id, { onDelete: "cascade" }),
   seriesId: text("series_id").notNull(),
   result: jsonb("result").notNull(),
 }, (t) => [primaryKey({ columns: [t.runId, t.seriesId] })]);
+
+/** Each distributed fit job's inputs, written by the coordinator and read by a worker. */
+export const fitJobInput = pgTable("fit_job_input", {
+  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id, { onDelete: "cascade" }),
+  seq: integer("seq").notNull(),
+  seriesId: text("series_id").notNull(),
+  input: jsonb("input").notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.seq] })]);

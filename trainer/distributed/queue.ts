@@ -1,16 +1,19 @@
 // The fit queue on pg-boss, in the same Postgres as everything else: the
-// coordinator sends chunks of series as jobs, `trainer worker`s fit them.
+// coordinator writes each chunk of series to fit_job_input and queues a job
+// naming the chunk's range; `trainer worker`s read the range and fit it.
 import { PgBoss } from "pg-boss";
 import type { TrainerConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { FitOptions, SeriesInput } from "../models/types.ts";
+import type { FitOptions } from "../models/types.ts";
 
 export const FIT_QUEUE = "trainer-fit";
 
+/** A job names its series, it does not carry them: rows first..last (by seq) of the run's fit_job_input. */
 export interface FitJob {
   runId: number;
   fit: FitOptions;
-  series: SeriesInput[];
+  first: number;
+  last: number;
 }
 
 export async function startBoss(config: TrainerConfig, log: Logger, options: { supervise?: boolean } = {}): Promise<PgBoss> {

@@ -1,12 +1,13 @@
-// `trainer worker`: fits jobs from the pg-boss queue on this host's threads
-// and stores the results for the coordinator. Any number may run, on any
+// `trainer worker`: fits jobs from the pg-boss queue on this host's threads,
+// reading each job's series from fit_job_input, and stores the results for
+// the coordinator. Any number may run, on any
 // host that reaches the database; a job whose worker dies stops sending
 // heartbeats and is retried by another.
 import type { PgBoss } from "pg-boss";
 import type { Sql } from "../db/connect.ts";
 import { FitPool } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
-import type { FitResult } from "../models/types.ts";
+import type { FitResult, SeriesInput } from "../models/types.ts";
 import { FIT_QUEUE, type FitJob } from "./queue.ts";
 
 export interface FitWorkerOptions {
@@ -41,8 +42,10 @@ export class FitWorker {
 
   async #fit(jobId: string, job: FitJob): Promise<{ series: number; failed: number }> {
     const started = performance.now();
+    const inputs = await this.#o.sql<{ input: SeriesInput }[]>`
+      select input from fit_job_input where run_id = ${job.runId} and seq between ${job.first} and ${job.last} order by seq`;
     const results: FitResult[] = [];
-    await this.#poolFor(job).fitAll(job.series, (result) => void results.push(result));
+    await this.#poolFor(job).fitAll(inputs.map((row) => row.input), (result) => void results.push(result));
     const ids = results.map((r) => r.id);
     await this.#o.sql`
       insert into fit_job_result (run_id, series_id, result)

@@ -74,6 +74,14 @@ export function openCsv(path: string): Readable {
   return path.endsWith(".gz") ? file.pipe(createGunzip()) : file;
 }
 
+/** csv-parse's own errors (codes CSV_*) as bad_csv; anything else as it is. */
+export function csvFailure(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  return typeof code === "string" && code.startsWith("CSV_")
+    ? new ImportError("bad_csv", `the file is not valid CSV: ${(error as Error).message}`, { cause: error })
+    : error;
+}
+
 export async function importCsv(sql: Sql, input: Readable, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const batchSize = options.batchSize ?? 100_000;
@@ -178,11 +186,7 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
       report.changed = 0;
       throw error;
     }
-    const code = (error as { code?: string }).code;
-    if (typeof code === "string" && code.startsWith("CSV_")) {
-      throw new ImportError("bad_csv", `the file is not valid CSV: ${(error as Error).message}`, { cause: error });
-    }
-    throw error;
+    throw csvFailure(error);
   } finally {
     await rejects?.close();
     report.ms = Math.round(performance.now() - started);

@@ -17,23 +17,25 @@ export class ImportError extends Error {
   }
 }
 
-/** "units=qty,product=sku" → the Kaggle mapping with those fields replaced. */
-export function parseMapping(text: string | undefined): ColumnMapping {
-  const mapping: ColumnMapping = { ...KAGGLE_STORE_ITEM };
+/** "units=qty,product=sku" → the Kaggle mapping (or another `base`) with those fields replaced; only `fields` may be named. */
+export function parseMapping<M extends Partial<Record<Field, string>> = ColumnMapping>(
+  text: string | undefined, base: M = KAGGLE_STORE_ITEM as unknown as M, fields: readonly Field[] = FIELDS,
+): M {
+  const mapping: M = { ...base };
   if (!text) return mapping;
   for (const pair of text.split(",")) {
     const [field, column, extra] = pair.split("=").map((s) => s.trim());
-    if (!(FIELDS as readonly string[]).includes(field) || !column || extra !== undefined) {
+    if (!(fields as readonly string[]).includes(field) || !column || extra !== undefined) {
       throw new ImportError("bad_mapping",
-        `--columns: ${JSON.stringify(pair)} must be field=column with field one of ${FIELDS.join(", ")} (e.g. --columns date=Date,store=store_nbr,product=sku,units=qty)`);
+        `--columns: ${JSON.stringify(pair)} must be field=column with field one of ${fields.join(", ")} (e.g. --columns ${fields.slice(0, 3).map((f) => `${f}=<column>`).join(",")})`);
     }
-    mapping[field as Field] = column;
+    (mapping as Partial<Record<Field, string>>)[field as Field] = column;
   }
   return mapping;
 }
 
 /** Every mapped column must be in the header; says which are missing and what the header has. */
-export function checkHeader(mapping: ColumnMapping, header: string[]): void {
+export function checkHeader(mapping: Partial<Record<Field, string>>, header: string[]): void {
   const missing = Object.entries(mapping).filter(([, column]) => !header.includes(column!));
   if (missing.length) {
     throw new ImportError("missing_columns",

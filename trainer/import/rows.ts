@@ -51,7 +51,7 @@ function toCodeWord(column: string): string {
   return column.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "id";
 }
 
-function parseDay(text: string): string | null {
+export function parseDay(text: string): string | null {
   const m = DAY.exec(text.trim());
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -59,11 +59,19 @@ function parseDay(text: string): string | null {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
-function parseNumber(text: string): number | null {
+export function parseNumber(text: string): number | null {
   const t = text.trim();
   if (t === "") return null;
   const n = Number(t);
   return Number.isFinite(n) ? n : null;
+}
+
+/** An optional price column: null when absent or empty, else a number >= 0 or why it is not one. */
+export function parsePrice(text: string | undefined): number | null | RowProblem {
+  if (text === undefined || text.trim() === "") return null;
+  const price = parseNumber(text);
+  if (price === null) return { code: "bad_price", reason: `price ${JSON.stringify(text)} is not a number` };
+  return price < 0 ? { code: "negative_price", reason: `price ${price} is negative` } : price;
 }
 
 /** The last day a file may carry: tomorrow in UTC, so a store a time zone ahead is not refused. */
@@ -123,13 +131,8 @@ export class RowParser {
       else if (FALSE.has(p)) promo = false;
       else return bad("bad_promo", `promo ${JSON.stringify(promoText)} is not 1/0, true/false or yes/no`);
     }
-    let price: number | null = null;
-    const priceText = field("price");
-    if (priceText !== undefined && priceText.trim() !== "") {
-      price = parseNumber(priceText);
-      if (price === null) return bad("bad_price", `price ${JSON.stringify(priceText)} is not a number`);
-      if (price < 0) return bad("negative_price", `price ${price} is negative`);
-    }
+    const price = parsePrice(field("price"));
+    if (price !== null && typeof price === "object") return { ok: false, ...price };
     return {
       ok: true,
       row: {

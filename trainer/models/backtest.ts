@@ -2,6 +2,7 @@
 // forecast the days held back, score against what happened; then move the
 // origin back by one fold and repeat. The published forecast is a separate
 // fit on the whole series, made by the caller.
+import { knownAhead } from "../plan/known-ahead.ts";
 import { coverage, mase, seasonalNaiveScale, smape, wape } from "./metrics.ts";
 import { MIN_SERIES_DAYS, type Forecast, type Metrics, type ModelSeries } from "./types.ts";
 
@@ -53,8 +54,8 @@ export function backtest(series: ModelSeries, holdoutDays: number, model: Foreca
         ...series,
         units: series.units.subarray(0, trainDays),
         promo: series.promo.subarray(0, trainDays),
-        // The promotions that actually ran were known in advance: give them to the model.
-        futurePromo: series.promo.subarray(trainDays, trainDays + testDays),
+        // What was known ahead of the fold's days, by the same rule as the published forecast's.
+        futurePromo: knownAhead(series, trainDays, testDays),
       },
       testDays,
     );

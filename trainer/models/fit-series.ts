@@ -2,14 +2,14 @@
 // class allows, refit the best on everything, forecast. Never throws:
 // whatever goes wrong becomes a FitFailure with a stable code, so one bad
 // series cannot stop a run.
+import { addDays } from "../days.ts";
 import { classify, SYNTETOS_BOYLAN, type DemandClass } from "../select/classify.ts";
 import { meanForecast, rankCandidates, scoresOf, type Tried } from "../select/selection.ts";
 import { CANDIDATES, type Candidate, type CandidateSettings } from "./candidates.ts";
 import { fitFailure } from "./errors.ts";
 import { validateSeries } from "./series.ts";
-import { MIN_SERIES_DAYS, type FitOptions, type FitOutcome, type FitResult, type Forecast, type Metrics, type ModelSeries, type SeriesInput } from "./types.ts";
+import { MIN_SERIES_DAYS, type FitOptions, type FitOutcome, type FitResult, type Forecast, type Metrics, type ModelSeries, type SeriesInput, zeroForecast } from "./types.ts";
 
-const DAY_MS = 86_400_000;
 const NO_METRICS: Metrics = Object.freeze({ mase: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
 export const DEFAULT_FOLDS = 3;
 export const DEFAULT_BACKTEST_SAMPLES = 200;
@@ -26,7 +26,7 @@ export function fitSeries(input: SeriesInput | ModelSeries, options: FitOptions,
       ({ id, ok: true, demandClass, ...fields, fitMs: performance.now() - started });
     if (demandClass === "none") {
       // Nothing ever sold: no model has anything to learn, and Prophet cannot even scale it.
-      return outcome({ model: "zero", forecast: zeros(options.horizon), params: null, metrics: NO_METRICS, scores: [] });
+      return outcome({ model: "zero", forecast: zeroForecast(options.horizon), params: null, metrics: NO_METRICS, scores: [] });
     }
 
     const hybrid = options.hybrid ?? true;
@@ -130,11 +130,6 @@ function previousParams(warm: unknown): Record<string, unknown> {
 function fromFirstSale(series: ModelSeries): ModelSeries {
   const first = series.units.findIndex((u) => u > 0);
   if (first <= 0 || series.units.length - first < MIN_SERIES_DAYS) return series;
-  const start = new Date(Date.parse(`${series.start}T00:00:00Z`) + first * DAY_MS).toISOString().slice(0, 10);
+  const start = addDays(series.start, first);
   return { ...series, start, units: series.units.subarray(first), promo: series.promo.subarray(first) };
-}
-
-function zeros(horizon: number): Forecast {
-  const none = () => new Array<number>(horizon).fill(0);
-  return { point: none(), lower: none(), upper: none() };
 }

@@ -1,7 +1,7 @@
 // Intermittent-demand forecasts: Croston (1972), its bias correction SBA
 // (Syntetos & Boylan, 2005) and TSB (Teunter, Syntetos & Babai, 2011). Each
 // gives a flat rate per day; which one fits is left to the backtest.
-import { quantile } from "./seasonal-naive.ts";
+import { quantile } from "./quantile.ts";
 import type { Forecast } from "./types.ts";
 
 type Values = ArrayLike<number>;

@@ -4,6 +4,7 @@
 // the seasonal_profiles view (sql/006), so a series too short or too noisy to
 // learn its own weekly and yearly shape still forecasts it.
 import { SeriesError } from "./errors.ts";
+import { quantile } from "./quantile.ts";
 import type { Forecast, ModelSeries } from "./types.ts";
 
 /** The shape one series borrows from its product, its store and everything. */
@@ -183,14 +184,6 @@ function deseasonalisedSlope(units: Float64Array, shape: Float64Array, from: num
 
 /** Residuals scaled like Poisson noise, so one set of quantiles fits small and large days alike. */
 const scale = (point: number) => Math.sqrt(Math.max(point, 0) + 1);
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 /**
  * Interval calibration on the series' own rolling-origin backtest: the model

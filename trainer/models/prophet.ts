@@ -12,7 +12,7 @@ import initProphetWasm, {
 } from "@bsull/augurs/prophet";
 import { optimizer as stan } from "@bsull/augurs-prophet-wasmstan";
 import { SeriesError } from "./errors.ts";
-import type { Forecast, ModelSeries } from "./types.ts";
+import { zeroForecast, type Forecast, type ModelSeries } from "./types.ts";
 
 const DAY_SECONDS = 86_400;
 const PROMO = "promo";
@@ -105,7 +105,7 @@ export function fitProphet(series: ModelSeries, settings: ProphetSettings, warm:
   if (trapped) throw new SeriesError("fit_failed", "Prophet's WASM trapped earlier in this thread; fit in a fresh thread");
   const { horizon } = settings;
   // augurs scales y by its largest absolute value; an all-zero history divides by zero and traps inside Stan.
-  if (series.units.every((u) => u === 0)) return { model: "zero", forecast: zeros(horizon), params: null, warmStarted: false, fitMs: 0, predictMs: 0 };
+  if (series.units.every((u) => u === 0)) return { model: "zero", forecast: zeroForecast(horizon), params: null, warmStarted: false, fitMs: 0, predictMs: 0 };
 
   const first = Date.parse(`${series.start}T00:00:00Z`) / 1000;
   const n = series.units.length;
@@ -235,9 +235,4 @@ function holidayMap(holidays: readonly Holiday[], firstSeconds: number, lastSeco
 
 function dayStamps(firstSeconds: number, offset: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => firstSeconds + (offset + i) * DAY_SECONDS);
-}
-
-function zeros(horizon: number): Forecast {
-  const none = () => new Array<number>(horizon).fill(0);
-  return { point: none(), lower: none(), upper: none() };
 }

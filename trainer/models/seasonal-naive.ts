@@ -1,18 +1,10 @@
 // Weekly seasonal naive: tomorrow sells what the same weekday sold last week.
 // The trainer publishes it for a series whose model fit failed, so every
 // series a reader asks for has a forecast, and the failure is recorded.
-import type { Forecast } from "./types.ts";
+import { quantile } from "./quantile.ts";
+import { zeroForecast, type Forecast } from "./types.ts";
 
 const SEASON = 7;
-
-/** Linear-interpolation quantile (R's type 7) of an ascending array; 0 when empty. */
-export function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 /**
  * Intervals come from the empirical quantiles of last-week-to-this-week
@@ -21,10 +13,7 @@ export function quantile(sorted: number[], q: number): number {
  */
 export function seasonalNaive(units: readonly number[], horizon: number, level: number): Forecast {
   const n = units.length;
-  if (n === 0) {
-    const zeros = new Array<number>(horizon).fill(0);
-    return { point: zeros, lower: [...zeros], upper: [...zeros] };
-  }
+  if (n === 0) return zeroForecast(horizon);
   const season = Math.min(SEASON, n);
   const residuals: number[] = [];
   for (let t = season; t < n; t++) residuals.push(units[t] - units[t - season]);

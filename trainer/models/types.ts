@@ -25,6 +25,12 @@ export interface Forecast {
   upper: number[];
 }
 
+/** Zero demand for every day of the horizon, interval included. */
+export function zeroForecast(horizon: number): Forecast {
+  const none = () => new Array<number>(horizon).fill(0);
+  return { point: none(), lower: none(), upper: none() };
+}
+
 export interface Metrics {
   mase: number | null;
   smape: number | null;

@@ -3,7 +3,9 @@
 // published run its failed series and its least accurate ones.
 import type { Redis } from "@upstash/redis";
 import { keys } from "../../edge/contract/keys.ts";
-import type { Sql } from "../db/connect.ts";
+import { desc, eq } from "drizzle-orm";
+import { typedQueries, type Sql } from "../db/connect.ts";
+import { trainingRun } from "../db/schema.ts";
 import { readLiveVersion, type LiveVersion } from "./alerts.ts";
 
 export interface RunRow {
@@ -30,12 +32,19 @@ export interface StatusReport {
   outliers: { series: string; model: string; mase: number | null; wape: number | null; smape: number | null }[];
 }
 
+/** As Postgres prints a timestamptz in UTC ("2026-01-31 07:00:00.123+00"), which the report has always shown. */
+const timestampText = (t: Date) => t.toISOString().replace("T", " ").replace("Z", "+00");
+
 export async function buildStatus(sql: Sql, store: { redis: Redis; prefix: string } | null, options: { runs: number; outliers: number }): Promise<StatusReport> {
-  const runs = await sql<RunRow[]>`
-    select id::int, version, status, trigger, started_at::text as "startedAt", finished_at::text as "finishedAt",
-           series_total as "seriesTotal", series_failed as "seriesFailed", stage_ms as "stageMs", error
-    from training_run order by id desc limit ${options.runs}`;
-  const [latest] = await sql<{ id: number }[]>`select id::int from training_run where status = 'published' order by id desc limit 1`;
+  const db = typedQueries(sql);
+  const runs: RunRow[] = (await db.select({
+    id: trainingRun.id, version: trainingRun.version, status: trainingRun.status, trigger: trainingRun.trigger,
+    startedAt: trainingRun.startedAt, finishedAt: trainingRun.finishedAt, seriesTotal: trainingRun.seriesTotal,
+    seriesFailed: trainingRun.seriesFailed, stageMs: trainingRun.stageMs, error: trainingRun.error,
+  }).from(trainingRun).orderBy(desc(trainingRun.id)).limit(options.runs))
+    .map((r) => ({ ...r, startedAt: timestampText(r.startedAt), finishedAt: r.finishedAt && timestampText(r.finishedAt) }));
+  const [latest] = await db.select({ id: trainingRun.id }).from(trainingRun)
+    .where(eq(trainingRun.status, "published")).orderBy(desc(trainingRun.id)).limit(1);
   const latestPublished = latest?.id ?? null;
   const failures = latestPublished === null ? [] : await sql<StatusReport["failures"]>`
     select r.error_code as code, count(*)::int as count,

@@ -3,6 +3,7 @@
 // and its recent actuals, published beside the forecasts for the explorer.
 import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
+import { addDays } from "../days.ts";
 import {
   DEFAULT_ROUNDING_SHARE, precisionStep, roundToStep, roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload,
 } from "../../edge/contract/payload.ts";
@@ -17,6 +18,8 @@ export interface SeriesForecast {
   point: number[];
   lower: number[];
   upper: number[];
+  /** Planned promotion days as offsets into `point`; each horizon carries those inside it. */
+  promoDays?: readonly number[];
 }
 
 export interface PayloadContext {
@@ -50,10 +53,17 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
       point: roundToStep(forecast.point.slice(0, h), step),
       lower: roundToStep(forecast.lower.slice(0, h), step),
       upper: roundToStep(forecast.upper.slice(0, h), step),
+      ...promoDaysWithin(forecast.promoDays, h),
     };
     return [h, await encodeStored(payload)] as const;
   }));
   return Object.fromEntries(entries) as Record<Horizon, string>;
+}
+
+/** Offsets, not flags: a few small numbers for a series with a plan, nothing at all for one without. */
+function promoDaysWithin(days: readonly number[] | undefined, h: number): { promoDays?: number[] } {
+  const within = days?.filter((d) => d < h) ?? [];
+  return within.length ? { promoDays: within } : {};
 }
 
 export interface HistoryInput {
@@ -70,7 +80,7 @@ export interface HistoryInput {
 /** The last `days` actuals of one series with its backtest accuracy, compressed once. */
 export async function encodeHistory(input: HistoryInput, context: { version: string; days: number }): Promise<string> {
   const skipped = Math.max(0, input.units.length - context.days);
-  const start = new Date(Date.parse(`${input.start}T00:00:00Z`) + skipped * 86_400_000).toISOString().slice(0, 10);
+  const start = addDays(input.start, skipped);
   const history: SeriesHistory = {
     city: input.city,
     store: input.store,

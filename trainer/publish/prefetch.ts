@@ -1,29 +1,28 @@
-// With every version, the ready-made gzip bodies of the grid requests the
-// edge saw most (its sampled hot-grid counters), so the Worker's Cron Trigger
-// can put them into the cache before peak hours without building them. The
-// bodies are byte for byte what the Worker would build: same code (gridBody),
-// same cache path (gridCachePath), so a warmed entry is indistinguishable
-// from one a request filled.
+// With every version, the ready-made gzip bodies of the grid requests asked
+// for most: the whole grid at each horizon (what the explorer page and most
+// dashboards read) and the ones the edge saw most (its sampled hot-grid
+// counters), each as JSON and in the binary format. They are staged with the
+// version's other keys and committed with it, so a Worker that misses its
+// caches passes a body through instead of reading every series, and the Cron
+// Trigger can warm the cache before peak hours. The bodies are what the
+// Worker would build: same code (gridBody, binaryGzip), same cache paths
+// (gridCachePath), only compressed harder, since it is done once.
 import type { Redis } from "@upstash/redis";
+import { binaryGzip, binaryTag } from "../../edge/binary-format.ts";
 import { toBase64 } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
 import { isHorizon, keys } from "../../edge/contract/keys.ts";
 import type { Manifest } from "../../edge/contract/payload.ts";
-import { gridBody } from "../../edge/grid-body.ts";
-import { gridCachePath, gridFields, MAX_GRID_SERIES, parseHotGridMember, planGrid } from "../../edge/grid.ts";
+import { gridBody, PUBLISHED_GZIP_LEVEL } from "../../edge/grid-body.ts";
+import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, MAX_GRID_SERIES, parseHotGridMember, planGrid } from "../../edge/grid.ts";
 
 export interface PrefetchOptions {
   prefix: string;
   version: string;
   manifest: Manifest;
-  /** How many of the hottest grid requests to publish; 0 publishes none. */
+  /** How many of the hottest grid requests to publish besides the whole grids; 0 publishes none of either. */
   topN: number;
-  /**
-   * Lifetime of the bodies: the trainer's retention window. They are an
-   * optimisation, written after the version is live, so they expire on their
-   * own instead of joining the version's keys; a Cron Trigger that finds none
-   * simply warms nothing.
-   */
+  /** Lifetime of the staged bodies; the version's commit makes them permanent (keys.versionKeys). */
   ttlSeconds: number;
 }
 
@@ -32,23 +31,47 @@ export interface PrefetchReport {
   /** Hot entries that no longer make sense for this version (unknown horizon, too large, malformed). */
   skipped: number;
   bytes: number;
+  /** The requests published (`h<h>|<canonical query>`), for Manifest.prebuiltGrids. */
+  grids: string[];
 }
 
+/** Upstash refuses requests over 10 MB; bodies are written in pipelines well under it. */
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+const BINARY_TAG = binaryTag("v2");
+
 export async function publishPrefetch(redis: Redis, options: PrefetchOptions): Promise<PrefetchReport> {
-  const report: PrefetchReport = { published: 0, skipped: 0, bytes: 0 };
+  const report: PrefetchReport = { published: 0, skipped: 0, bytes: 0, grids: [] };
   if (options.topN <= 0) return report;
   const { prefix, version, manifest } = options;
   const hot = await redis.zrange<string[]>(edgeKeys(prefix).hotGrids, 0, options.topN - 1, { rev: true });
-  if (hot.length === 0) return report;
   await trimHot(redis, edgeKeys(prefix).hotSeries);
+  await trimHot(redis, edgeKeys(prefix).hotGrids);
+  const whole = canonicalGridQuery({ city: "*", store: "*", product: "*" });
+  const wanted = [...manifest.horizons.map((h) => hotGridMember(h, whole)), ...hot.map(String)];
+  const done = new Set<string>();
+
   const loaded = { raw: "", manifest, storeCity: new Map(manifest.dimensions.stores.map((s) => [s.code, s.city])) };
-  const bodies: Record<string, string> = {};
-  for (const member of hot) {
-    const parsed = parseHotGridMember(String(member));
+  const key = keys(prefix).prefetch(version);
+  let batch: Record<string, string> = {};
+  let batchBytes = 0;
+  const write = async () => {
+    if (batchBytes === 0) return;
+    const pipeline = redis.pipeline();
+    pipeline.hset(key, batch);
+    pipeline.expire(key, options.ttlSeconds);
+    await pipeline.exec();
+    batch = {};
+    batchBytes = 0;
+  };
+  for (const member of wanted) {
+    const parsed = parseHotGridMember(member);
     if (!parsed || !isHorizon(parsed.h) || !manifest.horizons.includes(parsed.h)) {
       report.skipped++;
       continue;
     }
+    const published = hotGridMember(parsed.h, parsed.canonical);
+    if (done.has(published)) continue;
+    done.add(published);
     const plan = planGrid(loaded, parsed.query);
     if (plan.size === 0 || plan.size > MAX_GRID_SERIES) {
       report.skipped++;
@@ -56,20 +79,18 @@ export async function publishPrefetch(redis: Redis, options: PrefetchOptions): P
     }
     const fields = gridFields(plan);
     const values = (await redis.hmget(keys(prefix).horizon(version, parsed.h), ...fields)) as unknown as (string | null)[];
-    const body = gridBody({ version, origin: manifest.origin, h: parsed.h, level: manifest.level }, fields, values);
+    const json = gridBody({ version, origin: manifest.origin, h: parsed.h, level: manifest.level }, fields, values, PUBLISHED_GZIP_LEVEL);
+    const binary = binaryGzip(json, "v2", PUBLISHED_GZIP_LEVEL);
     const { cachePath } = await gridCachePath(version, parsed.h, parsed.canonical);
-    bodies[cachePath] = toBase64(body);
-    report.bytes += body.byteLength;
+    batch[cachePath] = toBase64(json);
+    batch[`${BINARY_TAG}/${cachePath}`] = toBase64(binary);
+    batchBytes += batch[cachePath]!.length + batch[`${BINARY_TAG}/${cachePath}`]!.length;
+    report.bytes += json.byteLength + binary.byteLength;
     report.published++;
+    report.grids.push(published);
+    if (batchBytes >= WRITE_BATCH_BYTES) await write();
   }
-  await trimHot(redis, edgeKeys(prefix).hotGrids);
-  if (report.published > 0) {
-    const key = edgeKeys(prefix).prefetch(version);
-    const pipeline = redis.pipeline();
-    pipeline.hset(key, bodies);
-    pipeline.expire(key, options.ttlSeconds);
-    await pipeline.exec();
-  }
+  await write();
   return report;
 }
 

@@ -21,6 +21,7 @@ import { AccuracyTally } from "./accuracy.ts";
 import { fetchSeries, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { fitOptionsFor, historyDaysFor, settingsHash } from "./fit-settings.ts";
 import { attachProfiles, loadProfiles } from "./profiles.ts";
+import { plannedInput } from "../plan/planned-days.ts";
 
 export interface AccurateRun {
   sql: Sql;
@@ -80,12 +81,12 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
   };
 
   async function* inputs(): AsyncGenerator<SeriesInput> {
-    for await (const record of fetchSeries(run.sql, run.dims, { previous: config.WARM_START })) {
+    for await (const record of fetchSeries(run.sql, run.dims, { previous: config.WARM_START, plannedHorizon: config.PROMO_PLAN ? fit.horizon : undefined })) {
       run.signal?.throwIfAborted();
       if (await reuse(record)) continue;
       const id = `${record.storeId}:${record.productId}`;
       inFlight.set(id, record);
-      yield { id, start: record.start, units: record.units, promo: record.promo, warm: record.previous?.params };
+      yield { id, start: record.start, units: record.units, promo: record.promo, ...plannedInput(record, fit.horizon), warm: record.previous?.params };
     }
   }
 
@@ -103,7 +104,7 @@ export async function publishAccurate(config: TrainerConfig, run: AccurateRun): 
     models[model] = (models[model] ?? 0) + 1;
     tally.add(field, { model, metrics: result.ok ? result.metrics : {}, demandClass: result.ok ? result.demandClass : null, prophetAlternative: false, skipped: false });
     await writer.add(record.city, record.store, record.product,
-      await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase, ...forecast },
+      await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase, ...forecast, promoDays: record.planned },
         { version: run.version, origin: run.origin, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE }));
   };
 

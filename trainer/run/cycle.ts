@@ -20,6 +20,7 @@ import { ForecastQuality } from "./forecast-quality.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
 import { attachProfiles, loadProfiles } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
+import { planLoadedAt } from "../plan/list.ts";
 
 export interface CycleDeps {
   sql: Sql;
@@ -87,7 +88,10 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
   try {
     let t = performance.now();
     // With the pooled model on, the seasonal profiles refresh in the same transaction, over their own window.
-    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {});
+    const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, {
+      full: config.FEATURE_REFRESH === "full",
+      ...(config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {}),
+    });
     stage("refresh", performance.now() - t);
     if (!refreshed.origin || refreshed.series === 0) {
       throw new NoDataError("no sales in the feature window: load data first (`npm run trainer -- seed` for the demo grid)");
@@ -111,9 +115,11 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const inFlight = new Map<string, SeriesRecord>();
     let fetchMs = 0;
     let done = 0;
+    let plannedSeries = 0;
 
     async function* inputs(): AsyncGenerator<SeriesInput> {
-      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms), previous: true })) {
+      for await (const record of fetchSeries(sql, dims, { onWait: (ms) => (fetchMs += ms), previous: true, plannedHorizon: config.PROMO_PLAN ? quality.fit.horizon : undefined })) {
+        if (record.planned.length) plannedSeries++;
         const id = `${record.storeId}:${record.productId}`;
         inFlight.set(id, record);
         // Unchanged data and a young model: republish the last fit instead of fitting again.
@@ -138,7 +144,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       models[model] = (models[model] ?? 0) + 1;
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
-      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast },
+      const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast, promoDays: record.planned },
         { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
@@ -188,10 +194,12 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const manifest = buildManifest(dims, { version, runId, origin, level: config.INTERVAL_LEVEL, series: writer.written, failed, models, families });
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
+    if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
+    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
+    if (grids.length > 0) manifest.prebuiltGrids = grids;
+    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
     const { previous } = await writer.commit(manifest);
-    // Ready-made bodies of the hottest grids for the Worker's Cron Trigger (README, "Predictive prefetch").
-    const prefetch = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: config.RETENTION_DAYS * 86_400 });
-    if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "prefetch bodies published");
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
 

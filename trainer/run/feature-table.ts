@@ -5,6 +5,7 @@
 // window or the new one, never a mix, and never wait.
 import type postgres from "postgres";
 import type { Sql } from "../db/connect.ts";
+import { addDays, daysBetween } from "../days.ts";
 
 type TransactionSql = postgres.TransactionSql;
 
@@ -26,15 +27,18 @@ const LAG_DAYS = 28;
 /** The watermark scan starts this far before the last watermark (it can move back by less than this without a full scan). */
 const WATERMARK_LOOKBACK_DAYS = 56;
 
-const DAY_MS = 86_400_000;
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
 
 export async function refreshFeatureTable(sql: Sql, historyDays: number, options: { full?: boolean } = {}): Promise<FeatureRefresh> {
   const result = await sql.begin(async (tx) => {
     // The planner cannot see through generate_series and guesses millions of
     // rows, so JIT would compile for longer than the query runs.
     await tx`set local jit = off`;
+    // The gap fill joins sales on (store, product, day); a merge join keyed on
+    // the series alone (which the window's sort order tempts the planner to)
+    // filters each series' days against each other, quadratic in the span.
+    await tx`set local enable_mergejoin = off`;
+    // A full recompute sorts every series-day of the window once; in memory when it fits.
+    await tx`set local work_mem = '64MB'`;
     // Two refreshes at once would both consume the same changes.
     await tx`select pg_advisory_xact_lock(hashtext(current_schema() || ':series_features'))`;
     const [state] = await tx<{ watermark: string | null; history_days: number | null; rebuild: boolean }[]>`

@@ -5,6 +5,7 @@
 // whose clients share one session, other queries run in between).
 import { createHash } from "node:crypto";
 import type { Sql } from "../db/connect.ts";
+import { plannedDaysJoin } from "../plan/planned-days.ts";
 
 /**
  * The days of a series a fit saw, as the next run checks them. The oldest
@@ -45,7 +46,9 @@ export interface SeriesRecord {
   start: string;
   units: number[];
   promo: number[];
-  /** sha-256 of start, units and promo: equal hashes mean nothing changed, not even the window. */
+  /** Planned promotion days in the horizon, as offsets after the origin (0 = the first forecast day); empty without a plan. */
+  planned: number[];
+  /** sha-256 of start, units, promo and the planned days: equal hashes mean nothing changed, not even the window. */
   dataHash: string;
   /** What the next run compares against (stored with the result). */
   history: HistoryFingerprint;
@@ -90,8 +93,11 @@ export async function loadDimensions(sql: Sql): Promise<Dimensions> {
   return { cities, stores, products };
 }
 
-export function hashSeries(start: string, units: number[], promo: number[]): string {
-  return createHash("sha256").update(start).update(new Float64Array(units)).update(new Uint8Array(promo)).digest("base64url");
+export function hashSeries(start: string, units: number[], promo: number[], planned: number[] = []): string {
+  const hash = createHash("sha256").update(start).update(new Float64Array(units)).update(new Uint8Array(promo));
+  // Only a non-empty plan enters the hash, so series without one keep the hashes they had before plans existed.
+  if (planned.length) hash.update("plan").update(new Int32Array(planned));
+  return hash.digest("base64url");
 }
 
 const DAY_MS = 86_400_000;
@@ -126,11 +132,11 @@ export function seriesChange(start: string, units: number[], promo: number[], pr
 export async function* fetchSeries(
   sql: Sql,
   dims: Dimensions,
-  options: { batchSize?: number; onWait?: (ms: number) => void; previous?: boolean } = {},
+  options: { batchSize?: number; onWait?: (ms: number) => void; previous?: boolean; plannedHorizon?: number } = {},
 ): AsyncGenerator<SeriesRecord> {
   const stores = new Map(dims.stores.map((s) => [s.id, s]));
   const products = new Map(dims.products.map((p) => [p.id, p]));
-  const pageSize = options.batchSize ?? 256;
+  const pageSize = options.batchSize ?? 128;
   let waitStart = performance.now();
   // Readers see the rows inside the window of the last refresh (sql/008).
   const [window] = await sql<{ start: string | null; end: string | null }[]>`
@@ -146,26 +152,40 @@ export async function* fetchSeries(
         where r.store_id = f.store_id and r.product_id = f.product_id
         order by r.run_id desc limit 1) p on true`
     : sql``;
+  // The promotion plan's days in the horizon after the watermark (PROMO_PLAN), a few index lookups per series in the same query.
+  const planned = options.plannedHorizon ? plannedDaysJoin(sql, window.end, options.plannedHorizon) : sql``;
   let after: [number, number] = [0, 0];
   for (;;) {
+    // The page's key range first (from the one-row-per-series table), so the
+    // aggregate reads that range alone rather than every series after it.
+    const keys = await sql<{ store_id: number; product_id: number }[]>`
+      select store_id, product_id from feature_series
+      where (store_id, product_id) > (${after[0]}::int, ${after[1]}::int)
+      order by store_id, product_id limit ${pageSize}`;
+    if (keys.length === 0) {
+      options.onWait?.(performance.now() - waitStart);
+      return;
+    }
+    const last = keys.at(-1)!;
     const rows = await sql<({ store_id: number; product_id: number; start: string; units: number[]; promo: number[] } & Record<string, unknown>)[]>`
-      select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}
+      select f.*${options.previous ? sql`, to_jsonb(p) as previous` : sql``}${options.plannedHorizon ? sql`, pl.planned` : sql``}
       from (select store_id, product_id, min(day)::text as start,
                    array_agg(units order by day) as units,
                    array_agg(promo::int order by day) as promo
             from series_features
             where day between ${window.start}::date and ${window.end}::date
               and (store_id, product_id) > (${after[0]}::int, ${after[1]}::int)
-            group by store_id, product_id
-            order by store_id, product_id
-            limit ${pageSize}) f
+              and (store_id, product_id) <= (${last.store_id}::int, ${last.product_id}::int)
+            group by store_id, product_id) f
       ${previous}
+      ${planned}
       order by f.store_id, f.product_id`;
     options.onWait?.(performance.now() - waitStart);
     for (const row of rows) {
       const store = stores.get(row.store_id)!;
       const units = row.units.map(Number);
       const prior = options.previous ? previousResult(row.previous) : undefined;
+      const planned = (row.planned as number[] | null | undefined) ?? [];
       yield {
         storeId: row.store_id,
         productId: row.product_id,
@@ -175,13 +195,14 @@ export async function* fetchSeries(
         start: row.start,
         units,
         promo: row.promo,
-        dataHash: hashSeries(row.start, units, row.promo),
+        planned,
+        dataHash: hashSeries(row.start, units, row.promo, planned),
         history: historyFingerprint(row.start, units, row.promo),
         ...(prior !== undefined ? { previous: prior, change: seriesChange(row.start, units, row.promo, prior?.history ?? null) } : {}),
       };
     }
-    if (rows.length < pageSize) return;
-    after = [rows.at(-1)!.store_id, rows.at(-1)!.product_id];
+    if (keys.length < pageSize) return;
+    after = [last.store_id, last.product_id];
     waitStart = performance.now();
   }
 }

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { HORIZONS } from "../../edge/contract/keys.ts";
 import type { TrainerConfig } from "../config.ts";
+import { addDays } from "../days.ts";
 import type { Holiday } from "../models/prophet.ts";
 import type { FitOptions } from "../models/types.ts";
 import type { PreviousResult, SeriesRecord } from "./fetch.ts";
@@ -47,7 +48,7 @@ export function settingsHash(fit: FitOptions, historyDays: number, pooled: boole
 export function lastDays<T extends { start: string; units: number[]; promo: number[] }>(series: T, days: number): T {
   const drop = series.units.length - days;
   if (drop <= 0) return series;
-  const start = new Date(Date.parse(`${series.start}T00:00:00Z`) + drop * 86_400_000).toISOString().slice(0, 10);
+  const start = addDays(series.start, drop);
   return { ...series, start, units: series.units.slice(drop), promo: series.promo.slice(drop) };
 }
 

@@ -19,6 +19,7 @@ import { publishAccurate, type AccurateSummary } from "./accurate.ts";
 import type { Dimensions, SeriesRecord } from "./fetch.ts";
 import { fitOptionsFor, historyDaysFor, lastDays, reusable, settingsHash } from "./fit-settings.ts";
 import { loadHolidays } from "./holidays.ts";
+import { plannedInput } from "../plan/planned-days.ts";
 
 /** Columns of series_result this side fills. */
 export interface QualityColumns {
@@ -98,7 +99,7 @@ export class ForecastQuality {
 
   /** The series as the fast variant fits it: its last FIT_HISTORY_DAYS, warm-started from the last run's params. */
   input(id: string, record: SeriesRecord): SeriesInput {
-    const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo }, this.#historyDays);
+    const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo, ...plannedInput(record, this.fit.horizon) }, this.#historyDays);
     return this.#config.WARM_START && record.previous ? { ...series, warm: record.previous.params } : series;
   }
 
@@ -116,7 +117,7 @@ export class ForecastQuality {
     }
     if (result.prophet) {
       await this.#prophet.add(record.city, record.store, record.product, await encodeHorizons(
-        { city: record.city, store: record.store, product: record.product, model: result.prophet.model, mase: result.prophet.metrics.mase, ...result.prophet.forecast },
+        { city: record.city, store: record.store, product: record.product, model: result.prophet.model, mase: result.prophet.metrics.mase, ...result.prophet.forecast, promoDays: record.planned },
         { version: this.#version, origin, level: this.#config.INTERVAL_LEVEL, roundingShare: this.#config.ROUNDING_SHARE },
       ));
     }

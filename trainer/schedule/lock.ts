@@ -2,8 +2,10 @@
 // a connection of its own for as long as the cycle (or the scheduler) runs.
 // Postgres releases it when that connection dies, so a killed trainer never
 // leaves it behind.
+import { eq, sql as raw } from "drizzle-orm";
 import type { ReservedSql } from "postgres";
-import type { Sql } from "../db/connect.ts";
+import { typedQueries, type Sql } from "../db/connect.ts";
+import { trainingRun } from "../db/schema.ts";
 
 /** Lock names; each is scoped to the current schema, so deployments (and tests) sharing a database don't collide. */
 export type LockName = "cycle" | "schedule";
@@ -80,11 +82,12 @@ export async function acquireLock(sql: Sql, name: LockName, options: AcquireOpti
  * the holder of the cycle lock calls this, so no live cycle can be among them.
  */
 export async function abandonStaleRuns(sql: Sql): Promise<number[]> {
-  const rows = await sql<{ id: number }[]>`
-    update training_run
-    set status = 'abandoned', finished_at = now(),
-        error = coalesce(error, 'the trainer stopped before recording an outcome (killed, or lost its connection); nothing was published')
-    where status = 'running'
-    returning id`;
-  return rows.map((r) => Number(r.id));
+  const rows = await typedQueries(sql).update(trainingRun)
+    .set({
+      status: "abandoned", finishedAt: raw`now()`,
+      error: raw`coalesce(${trainingRun.error}, 'the trainer stopped before recording an outcome (killed, or lost its connection); nothing was published')`,
+    })
+    .where(eq(trainingRun.status, "running"))
+    .returning({ id: trainingRun.id });
+  return rows.map((r) => r.id);
 }

@@ -3,7 +3,7 @@
 // running → done | failed. A cycle refits every series, so one cycle answers
 // every request taken before it, whether it named all series or some.
 import type { Redis } from "@upstash/redis";
-import { retrainKeys, type RetrainRequest } from "../../edge/contract/retrain.ts";
+import { newRetrainId, retrainKeys, type RetrainRequest } from "../../edge/contract/retrain.ts";
 
 /** How long a finished request stays readable, as the Worker sets it when enqueuing. */
 const REQUEST_TTL_SECONDS = 7 * 86_400;
@@ -15,6 +15,16 @@ export class RetrainQueue {
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = retrainKeys(prefix);
+  }
+
+  /** Queues a request as the Worker's admin route does (a plan change queues the series it changed). */
+  async enqueue(series: RetrainRequest["series"]): Promise<RetrainRequest> {
+    const request: RetrainRequest = { id: newRetrainId(), series, requestedAt: new Date().toISOString(), state: "queued" };
+    const tx = this.#redis.multi();
+    tx.set(this.#keys.request(request.id), JSON.stringify(request), { ex: REQUEST_TTL_SECONDS });
+    tx.lpush(this.#keys.queue, request.id);
+    await tx.exec();
+    return request;
   }
 
   /** Takes up to `max` queued requests and marks them running. Ids whose JSON has expired are dropped. */
