@@ -57,6 +57,10 @@ const schema = z.object({
   ACCURATE_ENSEMBLE: bool.default(true),
   PROPHET_MULTIPLICATIVE: z.enum(["accurate", "always", "never"]).default("accurate"),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
+  // A series still fitting after this long gets the fallback, recorded as fit_timeout; 0: no deadline.
+  FIT_TIMEOUT_SECONDS: int(0, 86_400).default(300),
+  // The pointer moves only for a run newer than the live one (data origin, then run id); off: any run may.
+  PUBLISH_FENCE: bool.default(true),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),
   // Pooled seasonal profiles (sql/006) and the pooled candidate; see docs/forecast-quality.md, "Pooled seasonal profiles".

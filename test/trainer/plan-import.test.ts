@@ -37,6 +37,10 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
+// Each test that builds on a plan loads it first, so it passes alone as in sequence.
+const FIRST_PLAN = ["date,store,item,price", "2017-02-03,1,2,4.50", "2017-02-04,1,2,4.50", "2017-02-05,1,2,3.99", "2030-06-01,3,1,"].join("\n");
+const SCOPES_PLAN = ["date,store,item", "2017-02-10,2,", "2017-02-11,,3"].join("\n");
+
 const load = async (name: string, text: string, options: Partial<PlanImportOptions> = {}) =>
   importPlan(database.sql, openCsv(await file(name, text)), { city: "north", source: name, ...options });
 
@@ -48,13 +52,7 @@ const plannedDays = async () => (await database.sql<{ d: string }[]>`
 
 describe("trainer plan import", () => {
   it("reads date,store,item[,price], maps ids to the codes `trainer import` made, and takes dates years ahead", async () => {
-    const report = await load("plan.csv", [
-      "date,store,item,price",
-      "2017-02-03,1,2,4.50",
-      "2017-02-04,1,2,4.50",
-      "2017-02-05,1,2,3.99",
-      "2030-06-01,3,1,",
-    ].join("\n"));
+    const report = await load("plan.csv", FIRST_PLAN);
     expect(report).toMatchObject({ lines: 4, days: 4, rejected: 0, repeated: 0 });
     // Two consecutive days at one price make one range; a new price starts another.
     expect(report.ranges).toBe(3);
@@ -63,7 +61,8 @@ describe("trainer plan import", () => {
   });
 
   it("plans a whole store when the item is empty, and a product in every store of a city when the store is", async () => {
-    const report = await load("scopes.csv", ["date,store,item", "2017-02-10,2,", "2017-02-11,,3"].join("\n"), { city: "south" });
+    await load("plan.csv", FIRST_PLAN);
+    const report = await load("scopes.csv", SCOPES_PLAN, { city: "south" });
     expect(report.changed).toEqual([
       "north/store-1/item-2", "north/store-2/item-1", "north/store-2/item-2", "north/store-2/item-3",
       "south/store-3/item-1", "south/store-3/item-3", "south/store-4/item-3",
@@ -83,6 +82,7 @@ describe("trainer plan import", () => {
     // A mapped column's bare numbers take that column's name, as in `trainer import`: shop 4 would be shop-4.
     const text = ["day;shop;sku;town;cost", "2017-02-20;store-4;item-1;south;2.5", "2017-02-21;;item-2;north;"].join("\n");
     const options = { columns: "date=day,store=shop,product=sku,city=town,price=cost", delimiter: ";", replace: false };
+    await load("scopes.csv", SCOPES_PLAN, { city: "south" });
     const report = await load("mapped.csv", text, options);
     expect(report.rejected).toBe(0);
     expect(report.changed).toEqual(["north/store-1/item-2", "north/store-2/item-2", "south/store-4/item-1"]);
@@ -108,7 +108,9 @@ describe("trainer plan import", () => {
     ].join("\n")).catch((e) => e);
     expect(error).toBeInstanceOf(PlanRejectedError);
     expect(error.code).toBe("rejected_rows");
-    expect(error.report.badRows.map((b: { line: number }) => b.line)).toEqual([3, 4, 5, 6, 8, 9]);
+    expect(error.report.badRows.map((b: { line: number; code: string }) => `${b.line} ${b.code}`)).toEqual(
+      ["3 unknown_store", "4 unknown_product", "5 bad_date", "6 bad_price", "8 duplicate", "9 no_scope"]);
+    expect(Object.keys(error.report.badRows[0]).sort()).toEqual(["code", "line", "reason"]);
     expect(error.message).toMatch(/line 3: store store-9 is not in the catalog/);
     expect(error.message).toMatch(/line 4: product item-7 is not in the catalog/);
     expect(error.message).toMatch(/line 8: duplicate of line 2/);
@@ -127,11 +129,13 @@ describe("trainer plan import", () => {
   it("`trainer plan import` exits 6 on bad rows and prints their lines; `plan list` prints the plan", async () => {
     const run = promisify(execFile);
     const env = { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: "info" };
-    const bad = await run("npx", ["tsx", "trainer/cli.ts", "plan", "import", await file("cli-bad.csv", "date,store,item\n2017-03-01,1,1\n2017-03-01,5,1\n")], { env }).catch((e) => e);
+    const cli = (...args: string[]) => run("npx", ["tsx", "trainer/cli.ts", "plan", ...args], { env });
+    await cli("import", await file("cli-good.csv", "date,store,item,price\n2017-02-20,4,1,2.5\n"));
+    const bad = await cli("import", await file("cli-bad.csv", "date,store,item\n2017-03-01,1,1\n2017-03-01,5,1\n")).catch((e) => e);
     expect(bad.code).toBe(6);
     expect(bad.stdout + bad.stderr).toMatch(/line 3: store store-5 is not in the catalog/);
-    const listed = await run("npx", ["tsx", "trainer/cli.ts", "plan", "list"], { env });
-    expect(listed.stdout).toMatch(/from mapped\.csv/);
+    const listed = await cli("list");
+    expect(listed.stdout).toMatch(/from .*cli-good\.csv/);
     expect(listed.stdout).toMatch(/2017-02-20 +south\/store-4\/item-1 +price 2\.5/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -74,7 +74,7 @@ export interface FitOutcome {
   fitMs: number;
 }
 
-export type FitErrorCode = "bad_input" | "too_short" | "fit_failed" | "worker_crashed";
+export type FitErrorCode = "bad_input" | "too_short" | "fit_failed" | "worker_crashed" | "fit_timeout";
 
 export interface FitFailure {
   id: string;

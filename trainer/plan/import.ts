@@ -117,7 +117,7 @@ export async function importPlan(sql: Sql, input: Readable, options: PlanImportO
         }
         const parsed = parsePlanRecord(record, line, mapping!, at, options.city);
         if (!parsed.ok) {
-          reject(line, parsed);
+          reject(line, { code: parsed.code, reason: parsed.reason });
           continue;
         }
         const resolved = resolve(parsed.row, catalog);

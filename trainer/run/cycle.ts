@@ -14,7 +14,7 @@ import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
 import { publishPrefetch } from "../publish/prefetch.ts";
-import { VersionWriter } from "../publish/version-writer.ts";
+import { SupersededError, VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { ForecastQuality } from "./forecast-quality.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
@@ -35,6 +35,8 @@ export interface CycleDeps {
   signal?: AbortSignal;
   /** What started the run, recorded with it. */
   trigger?: RunTrigger;
+  /** Runs right before the pointer move; throwing stops the commit (the cycle lock's last check). */
+  beforeCommit?: () => Promise<void>;
   /** Where series are fitted; the default is a FitPool on this host (distributed mode passes pg-boss jobs). */
   createFitter?: (fit: FitOptions, runId: number) => SeriesFitter;
 }
@@ -107,6 +109,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       version,
       chunkSize: config.PUBLISH_CHUNK,
       retentionSeconds: config.RETENTION_DAYS * 86_400,
+      fence: config.PUBLISH_FENCE,
     });
     const recorder = new ResultRecorder(db);
     const quality = await ForecastQuality.start(config, { sql, redis, version });
@@ -172,7 +175,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
 
     t = performance.now();
     const fit: FitOptions = quality.fit;
-    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit });
+    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit, timeoutMs: config.FIT_TIMEOUT_SECONDS * 1000 });
     try {
       await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
     } finally {
@@ -199,6 +202,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
     if (grids.length > 0) manifest.prebuiltGrids = grids;
     if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
+    await deps.beforeCommit?.();
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
@@ -216,7 +220,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const abandoned = deps.signal?.aborted === true;
     const reason = abandoned ? `abandoned before publishing: ${String(deps.signal!.reason instanceof Error ? deps.signal!.reason.message : deps.signal!.reason)}` : null;
     await finishRun(db, runId, {
-      status: abandoned ? "abandoned" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
+      status: abandoned ? "abandoned" : error instanceof SupersededError ? "superseded" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
       error: reason ?? (error instanceof Error ? error.message : String(error)),
     }).catch((e) => log.error({ err: e }, "could not record the failed run"));
     if (abandoned) throw new CycleAbandonedError(`run ${runId} (${version}) ${reason}; the live version is unchanged`, { cause: error });
