@@ -82,7 +82,8 @@ describe("forecasts made with the promotion plan", () => {
     HISTORY_DAYS: "180", HOLDOUT_DAYS: "14", FIT_THREADS: "2", ACCURATE_VARIANT: "false",
     // Cold fits every run, so two cycles over the same inputs give the same forecasts; no interval draws,
     // which cannot be seeded and set the step values are rounded to.
-    WARM_START: "false", MODEL_MAX_AGE_HOURS: "0", UNCERTAINTY_SAMPLES: "0", ...extra,
+    // RESELECT_DAYS=1: every cycle runs the full selection rather than refitting the last winner.
+    WARM_START: "false", MODEL_MAX_AGE_HOURS: "0", RESELECT_DAYS: "1", UNCERTAINTY_SAMPLES: "0", ...extra,
   }, { needsStore: true });
 
   beforeAll(async () => {
