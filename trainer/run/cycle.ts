@@ -9,7 +9,7 @@ import type { TrainerConfig } from "../config.ts";
 import type { Database, Sql } from "../db/connect.ts";
 import { FitPool } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
-import { findCandidate } from "../models/candidates.ts";
+import { findCandidate } from "../select/candidates.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
@@ -18,7 +18,7 @@ import { SupersededError, VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { ForecastQuality } from "./forecast-quality.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
-import { attachProfiles, loadProfiles } from "./profiles.ts";
+import { attachProfiles, foldCutoffs, loadProfilesAsOf } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
 import { planLoadedAt } from "../plan/list.ts";
 
@@ -102,8 +102,8 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     total = refreshed.series;
 
     const dims = await loadDimensions(sql);
-    // One query for every series' shape; without profiles the pooled candidate is left out of the selection.
-    const profiles = config.POOLED_MODEL ? await loadProfiles(sql) : null;
+    // One query for every series' shape as of the origin and each fold's cut-off; without profiles the pooled candidate is left out.
+    const profiles = config.POOLED_MODEL ? await loadProfilesAsOf(sql, origin, foldCutoffs(origin, config.HOLDOUT_DAYS, config.BACKTEST_FOLDS)) : null;
     const writer = new VersionWriter(redis, {
       prefix: config.KEY_PREFIX,
       version,
@@ -126,9 +126,9 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         const id = `${record.storeId}:${record.productId}`;
         inFlight.set(id, record);
         // Unchanged data and a young model: republish the last fit instead of fitting again.
-        const reused = quality.reuse(id, record);
-        if (reused) await onResult(reused);
-        else yield quality.input(id, record);
+        const prepared = quality.prepare(id, record, origin!);
+        if ("reused" in prepared) await onResult(prepared.reused);
+        else yield prepared.input;
       }
     }
 
@@ -198,7 +198,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
     if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
-    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    // The grids asked for most, built once and committed with the version (docs/edge-api.md, "Predictive prefetch").
     const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
     if (grids.length > 0) manifest.prebuiltGrids = grids;
     if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
@@ -210,10 +210,6 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     stageMs.total = round(performance.now() - cycleStart);
     await finishRun(db, runId, { status: "published", origin, seriesTotal: total, seriesFailed: failed, stageMs });
     await quality.record(db, runId);
-    // The accurate variant is fitted after the version is live; readers get fast until it is ready.
-    t = performance.now();
-    const accurate = await quality.accurate({ sql, db, log, dims, runId, origin, previous, signal: deps.signal });
-    if (accurate) stage("accurate", performance.now() - t);
     return { runId, version, previous, origin, series: total, failed, models, families, stageMs, accuracy: manifest.accuracy };
   } catch (error) {
     stageMs.total = round(performance.now() - cycleStart);
