@@ -4,7 +4,7 @@
 //
 //   bytes 0-3   "FCF2" (ASCII magic, format version 2)
 //   bytes 4-7   uint32 LE: N, the byte length of the header that follows
-//   next N      UTF-8 JSON: { version, origin, h, level, series: [{ city, store, product, model, step }], missing }
+//   next N      UTF-8 JSON: { version, origin, h, level, series: [{ city, store, product, model, step, promoDays? }], missing }
 //               padded with spaces so the arrays start at a multiple of 4
 //   then        for each series in header order, h int32 LE each:
 //               P (point / step), B (below: (point − lower) / step), A (above: (upper − point) / step)
@@ -31,8 +31,8 @@ export interface BinaryHeader {
   origin: string;
   h: number;
   level: number;
-  /** `step` is in version 2 headers only. */
-  series: { city: string; store: string; product: string; model: string; step?: number }[];
+  /** `step` (and `promoDays`, when the payload has planned promotion days) are in version 2 headers only. */
+  series: { city: string; store: string; product: string; model: string; step?: number; promoDays?: number[] }[];
   missing: string[];
 }
 
@@ -77,7 +77,9 @@ export function encodeBinary(document: SeriesPayload | GridDocument, layout: Bin
     origin: grid.origin,
     h: grid.h,
     level: grid.level,
-    series: grid.series.map(({ city, store, product, model }, i) => (v2 ? { city, store, product, model, step: steps[i] } : { city, store, product, model })),
+    series: grid.series.map(({ city, store, product, model, promoDays }, i) => (v2
+      ? { city, store, product, model, step: steps[i], ...(promoDays ? { promoDays } : {}) }
+      : { city, store, product, model })),
     missing: grid.missing,
   };
   let json = new TextEncoder().encode(JSON.stringify(header));

@@ -31,7 +31,7 @@ const schema = z.object({
   UPSTASH_REDIS_REST_URL: z.string().url("must be the REST URL of the Upstash database, e.g. https://eu1-xxx.upstash.io").optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   KEY_PREFIX: z.string().regex(PREFIX_PATTERN, `must match ${PREFIX_PATTERN}`).default("fc"),
-  // Three years in the feature view: the accurate variant fits all of it, the fast one the last FIT_HISTORY_DAYS.
+  // Three years in the feature view (the pooled profiles' window); the models fit the last FIT_HISTORY_DAYS.
   HISTORY_DAYS: int(28, 3660).default(1095),
   // full: recompute every feature row each run (the rollback for the incremental refresh).
   FEATURE_REFRESH: z.enum(["incremental", "full"]).default("incremental"),
@@ -40,7 +40,7 @@ const schema = z.object({
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
   // Published precision: rounding moves a value by at most this share of its interval's width; 0: three decimals.
   ROUNDING_SHARE: z.coerce.number().min(0).max(0.1).default(0.01),
-  // Model selection, warm starts and the accurate variant; see README "Forecast quality".
+  // Model selection, intervals and warm starts; see docs/forecast-quality.md.
   FIT_HISTORY_DAYS: int(28, 3660).default(730),
   BACKTEST_FOLDS: int(1, 12).default(3),
   ENABLE_HYBRID_FORECASTING: bool.default(true),
@@ -51,12 +51,17 @@ const schema = z.object({
   WARM_START: bool.default(true),
   MODEL_MAX_AGE_HOURS: z.coerce.number().min(0).max(24 * 365).default(168),
   OUTLIER_MASE: z.coerce.number().gt(0).default(2),
-  ACCURATE_VARIANT: bool.default(true),
-  ACCURATE_FOLDS: int(1, 12).default(5),
-  ACCURATE_UNCERTAINTY_SAMPLES: int(0, 10_000).default(3000),
-  ACCURATE_ENSEMBLE: bool.default(true),
-  PROPHET_MULTIPLICATIVE: z.enum(["accurate", "always", "never"]).default("accurate"),
+  // Multiplicative Prophet as a second Prophet candidate ("accurate" is read as "never": the accurate variant is gone).
+  PROPHET_MULTIPLICATIVE: z.enum(["never", "always", "accurate"]).default("never"),
+  // See docs/forecast-quality.md: the error selection ranks by, how intervals are made, how often the full selection runs.
+  SELECTION_METRIC: z.enum(["rmsse", "mase"]).default("rmsse"),
+  INTERVAL_METHOD: z.enum(["conformal", "model"]).default("conformal"),
+  RESELECT_DAYS: int(1, 365).default(7),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
+  // A series still fitting after this long gets the fallback, recorded as fit_timeout; 0: no deadline.
+  FIT_TIMEOUT_SECONDS: int(0, 86_400).default(300),
+  // The pointer moves only for a run newer than the live one (data origin, then run id); off: any run may.
+  PUBLISH_FENCE: bool.default(true),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),
   // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".

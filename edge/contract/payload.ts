@@ -32,6 +32,8 @@ export interface SeriesPayload {
 /** Backtest accuracy on the holdout; null measures were not defined for the series. */
 export interface BacktestAccuracy {
   mase: number | null;
+  /** Root mean squared scaled error, what the selection ranks by (absent from versions before it). */
+  rmsse?: number | null;
   smape: number | null;
   wape: number | null;
   coverage: number | null;
@@ -67,7 +69,7 @@ export interface Manifest {
   series: number;
   failed: number;
   models: Record<string, number>;
-  /** The run's backtest accuracy over the series that could be scored (absent before model selection). */
+  /** The run's accuracy over the series that could be scored, each on days its selection did not use (absent before model selection). */
   accuracy?: RunAccuracy;
   /** Series per model family (prophet, pooled, intermittent, naive, …): how often each family won the selection. */
   families?: Record<string, number>;
@@ -135,6 +137,8 @@ export interface RunAccuracy {
   /** Mean and median MASE of the selected models; below 1 beats last week's sales. */
   mase: number | null;
   medianMase: number | null;
+  /** Mean RMSSE: the error the selection ranks by (absent from versions before it). */
+  rmsse?: number | null;
   smape: number | null;
   wape: number | null;
   /** Mean share of held-out days inside the interval; compare with `level`. */
@@ -146,6 +150,8 @@ export interface RunAccuracy {
   /** Series refitted, and series whose unchanged data reused the last fit. */
   fitted: number;
   skipped: number;
+  /** Of the fitted, those that refitted the last winner between two full selections (RESELECT_DAYS). */
+  refitted?: number;
   /** Series whose backtest MASE is above the run's threshold, worst first (at most 50 listed). */
   outlierThreshold: number;
   outlierCount: number;

@@ -30,8 +30,10 @@ export const MAX_RETRAIN_SERIES = 10_000;
 
 export function retrainKeys(prefix: string) {
   return {
-    /** List of request ids, LPUSH by the Worker, RPOP (oldest first) by the trainer. */
+    /** List of request ids, LPUSH by the Worker; the trainer LMOVEs them (oldest first) to `processing`. */
     queue: `${prefix}:retrain:queue`,
+    /** List of request ids a scheduler has taken and not yet finished; put back in the queue if it dies. */
+    processing: `${prefix}:retrain:processing`,
     /** String: the request as JSON, kept 7 days for status reads. */
     request: (id: string) => `${prefix}:retrain:req:${id}`,
   };

@@ -66,6 +66,9 @@ describe("binary decoders in docs/formats.md", () => {
     decoded.arrays.forEach((arrays, i) => {
       for (const k of ["point", "lower", "upper"] as const) expect(Array.from(arrays[k])).toEqual(document.series[i]![k]);
     });
+    // Planned promotion days ride in the header entry, as in the JSON.
+    const promoted = { ...document, series: document.series.map((s, i) => (i === 1 ? { ...s, promoDays: [2, 9] } : s)) };
+    expect(decodeBinary(encodeBinary(promoted)).series.map((s) => s.promoDays)).toEqual([undefined, [2, 9], undefined, undefined]);
     const v1 = decodeBinary(encodeBinary(document, "v1"));
     expect(v1.series[0]).not.toHaveProperty("step");
     expect(Array.from(v1.arrays[2]!.upper)).toEqual(Array.from(Float32Array.from(document.series[2]!.upper)));

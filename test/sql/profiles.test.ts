@@ -1,11 +1,11 @@
-// The seasonal_profiles view against profiles computed here, independently,
-// from the same hand-made sales: ratio to centred moving levels, shrinkage
+// The seasonal_profiles view, and the same profiles as of earlier cut-offs,
+// against profiles computed here, independently, from the same hand-made sales: ratio to centred moving levels, shrinkage
 // toward the global level, rescaling, growth, and the per-series combination.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertCatalog, type CatalogIds } from "../../trainer/ingest/catalog.ts";
 import { loadSales, type SalesInput } from "../../trainer/ingest/sales.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
-import { loadProfiles } from "../../trainer/run/profiles.ts";
+import { loadProfiles, loadProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
 
 const DAY = 86_400_000;
@@ -53,18 +53,18 @@ interface Expected {
   historyDays: number;
 }
 
-/** Daily totals of a member from its first sale in the window to LAST, zeros filled. */
-function memberDays(rows: SalesInput[], member: (r: SalesInput) => boolean): { day: number; units: number }[] {
-  const first = LAST - (WINDOW - 1) * DAY;
+/** Daily totals of a member from its first sale in the window to `last`, zeros filled. */
+function memberDays(rows: SalesInput[], member: (r: SalesInput) => boolean, last: number): { day: number; units: number }[] {
+  const first = last - (WINDOW - 1) * DAY;
   const totals = new Map<number, number>();
   for (const r of rows) {
     const t = Date.parse(`${r.day}T00:00:00Z`);
-    if (t < first || !member(r)) continue;
+    if (t < first || t > last || !member(r)) continue;
     totals.set(t, (totals.get(t) ?? 0) + r.units);
   }
   const start = Math.min(...totals.keys());
   const days = [];
-  for (let t = start; t <= LAST; t += DAY) days.push({ day: t, units: totals.get(t) ?? 0 });
+  for (let t = start; t <= last; t += DAY) days.push({ day: t, units: totals.get(t) ?? 0 });
   return days;
 }
 
@@ -89,17 +89,20 @@ function shrinkAndScale(observed: { ratio: number; weight: number }[], parent: n
   return shrunk.map((v) => v / mean);
 }
 
-function expectedProfiles(rows: SalesInput[]) {
+/** Profiles from the days up to `last` only, computed here without SQL. */
+function expectedProfiles(rows: SalesInput[], last = LAST) {
   const weekday = (t: number) => (new Date(t).getUTCDay() + 6) % 7;
   const month = (t: number) => new Date(t).getUTCMonth();
   const measure = (member: (r: SalesInput) => boolean) => {
-    const days = memberDays(rows, member);
+    const days = memberDays(rows, member, last);
     const dow = raw(days, 3, weekday, 7).map((r) => ({ ratio: r.ratio, weight: r.count }));
     const mon = raw(days, 182, month, 12).map((r) => ({ ratio: r.ratio, weight: r.count / 30.4375 }));
     let growth: number | null = null;
     if (days.length >= 730) {
       const sum = (from: number, to: number) => days.slice(from, to).reduce((a, d) => a + d.units, 0);
-      growth = sum(days.length - 365, days.length) / sum(days.length - 730, days.length - 365);
+      const before = sum(days.length - 730, days.length - 365);
+      // Nothing sold in the year before: no growth of its own.
+      growth = before > 0 ? sum(days.length - 365, days.length) / before : null;
     }
     return { dow, mon, growth, historyDays: days.length };
   };
@@ -117,6 +120,8 @@ function expectedProfiles(rows: SalesInput[]) {
     historyDays: g.historyDays,
   });
   const child = (key: string, member: (r: SalesInput) => boolean) => {
+    // A member with no sale in the window has no row.
+    if (memberDays(rows, member, last).length === 0 || !Number.isFinite(memberDays(rows, member, last)[0].day)) return;
     const m = measure(member);
     out.set(key, {
       dayOfWeek: shrinkAndScale(m.dow, gDow, PRIOR_WEEKS),
@@ -125,7 +130,7 @@ function expectedProfiles(rows: SalesInput[]) {
       historyDays: m.historyDays,
     });
   };
-  for (const product of ["p1", "p2", "p3"]) child(`product:${product}`, (r) => r.product === product);
+  for (const product of ["p1", "p2", "p3", "p4"]) child(`product:${product}`, (r) => r.product === product);
   for (const store of ["s1", "s2"]) child(`store:${store}`, (r) => r.store === store);
   return out;
 }
@@ -207,6 +212,33 @@ describe("seasonal_profiles", () => {
     // A product with no row (p4 sold only before the window) contributes nothing: the store's shape is left.
     const fallback = profiles.forSeries(store, ids.product.get("p4")!)!;
     fallback.dayOfWeek.forEach((v, i) => expect(v).toBeCloseTo(store_.day_of_week[i], 12));
+  });
+
+  it("as of each fold's cut-off, equals profiles computed independently from the days before it, in one query", async () => {
+    const cutoffs = [LAST - 60 * DAY, LAST - 250 * DAY].map(iso);
+    const asOf = await loadProfilesAsOf(database.sql, iso(LAST), cutoffs);
+    expect(asOf.cutoffs).toEqual([...cutoffs, iso(LAST)].sort());
+    const got = await database.sql<{ cutoff: string; level: string; member_id: number; day_of_week: number[]; month_of_year: number[]; annual_growth: number; history_days: number }[]>`
+      select cutoff::text as cutoff, level, member_id, day_of_week, month_of_year, annual_growth, history_days
+      from seasonal_profiles_as_of(${database.sql.array(cutoffs)}::date[]) p order by p.cutoff, p.level, p.member_id`;
+    for (const cutoff of cutoffs) {
+      const want = expectedProfiles(rows, Date.parse(`${cutoff}T00:00:00Z`));
+      const rowsAt = got.filter((r) => r.cutoff === cutoff);
+      expect(rowsAt.map((r) => keyOf(r.level, r.member_id)).sort()).toEqual([...want.keys()].sort());
+      for (const row of rowsAt) {
+        const w = want.get(keyOf(row.level, row.member_id))!;
+        row.day_of_week.forEach((v, i) => expect(v, `${cutoff} ${row.level} ${row.member_id} weekday ${i}`).toBeCloseTo(w.dayOfWeek[i], 9));
+        row.month_of_year.forEach((v, i) => expect(v, `${cutoff} ${row.level} ${row.member_id} month ${i}`).toBeCloseTo(w.monthOfYear[i], 9));
+        expect(row.annual_growth).toBeCloseTo(w.growth!, 9);
+        expect(row.history_days).toBe(w.historyDays);
+      }
+    }
+    // A series gets the origin's profile for its final fit and each cut-off's for its folds.
+    const context = asOf.contextFor(ids.store.get("s1")!.id, ids.product.get("p1")!)!;
+    expect(Object.keys(context.foldProfiles).sort()).toEqual(cutoffs.sort());
+    const latest = (await loadProfiles(database.sql)).forSeries(ids.store.get("s1")!.id, ids.product.get("p1")!)!;
+    context.profile.dayOfWeek.forEach((v, i) => expect(v).toBeCloseTo(latest.dayOfWeek[i], 12));
+    expect(context.foldProfiles[cutoffs[0]].dayOfWeek).not.toEqual(context.profile.dayOfWeek);
   });
 
   it("is left as it was when a refresh does not ask for profiles", async () => {

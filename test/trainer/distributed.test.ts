@@ -62,7 +62,7 @@ beforeAll(async () => {
   [distributed, single] = await Promise.all([setup(), setup()]);
   // The coordinator installs the queue schema; the workers then find it.
   boss = await startBoss(distributed.config, log);
-}, 120_000);
+}, 300_000);
 
 /**
  * A distributed cycle on `distributed`; `whenQueued` runs once its jobs are

@@ -1,7 +1,8 @@
 // Model selection through a whole cycle, against real Postgres, the
 // Upstash-compatible endpoint and the real models: what is recorded per
-// series, what is published beside the selection, the unchanged-data skip,
-// warm refits, the Prophet-only switch and the accurate variant.
+// series, what is published beside the selection and what accuracy it
+// claims, the unchanged-data skip, the refit of the last winner between two
+// selections, warm refits and the Prophet-only switch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeStored } from "../../edge/contract/codec.ts";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
@@ -36,8 +37,7 @@ beforeAll(async () => {
   await seedDemo(database.sql, { cities: 2, stores: 1, products: 5, days: 200, end: END, seed: 3 });
   env = {
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token,
-    KEY_PREFIX: store.prefix, HISTORY_DAYS: "180", FIT_HISTORY_DAYS: "150", HOLDOUT_DAYS: "14", BACKTEST_FOLDS: "3",
-    ACCURATE_FOLDS: "4", ACCURATE_UNCERTAINTY_SAMPLES: "300", FIT_THREADS: "2",
+    KEY_PREFIX: store.prefix, HISTORY_DAYS: "180", FIT_HISTORY_DAYS: "150", HOLDOUT_DAYS: "14", BACKTEST_FOLDS: "3", FIT_THREADS: "2",
   };
   first = await cycle();
 }, 180_000);
@@ -55,7 +55,12 @@ describe("model selection in a cycle", () => {
       expect(r.scores[0].model).toBe(r.model);
       expect(r.scores[0].folds).toHaveLength(3);
       expect(r.runner_up).toBe(r.scores[1].model);
-      expect(r.metrics.mase).toBeCloseTo(r.scores[0].mase, 10);
+      // What is published is the as-of choice (best over the two older folds) scored on the newest fold.
+      const mean2 = (f: number[]) => (f[0] + f[1]) / 2;
+      const asOf = r.scores.filter((s: { folds: number[] }) => s.folds.length >= 2).sort((a: { folds: number[] }, b: { folds: number[] }) => mean2(a.folds) - mean2(b.folds))[0];
+      expect(r.metrics.rmsse).toBeCloseTo(asOf.folds[2], 10);
+      expect(r.metrics.holdoutDays).toBe(14);
+      expect(r.params.$selection.on).toBe(END);
       expect(r.forecast.point).toHaveLength(60);
       expect(r.skipped).toBe(false);
       expect(r.settings_hash).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -63,16 +68,16 @@ describe("model selection in a cycle", () => {
     // The intermittent kit is tried with Croston's family; the steady sellers with Prophet.
     const kit = rows.find((r) => r.product === "bike-repair-kit")!;
     expect(["intermittent", "lumpy"]).toContain(kit.demand_class);
-    expect(kit.scores.map((s: { model: string }) => s.model)).toEqual(expect.arrayContaining(["croston", "sba", "tsb", "seasonal_naive"]));
+    expect(kit.scores.map((s: { model: string }) => s.model)).toEqual(expect.arrayContaining(["croston", "sba", "tsb", "ses", "moving_average", "seasonal_naive"]));
     const water = rows.find((r) => r.product === "sparkling-water")!;
     expect(water.demand_class).toBe("smooth");
     const tried = water.scores.map((s: { model: string }) => s.model);
     expect(tried).toEqual(expect.arrayContaining(["prophet", "seasonal_naive"]));
-    // Multiplicative seasonality is the accurate variant's (PROPHET_MULTIPLICATIVE=accurate).
+    // Multiplicative seasonality is opt-in (PROPHET_MULTIPLICATIVE=always).
     expect(tried).not.toContain("prophet_multiplicative");
   });
 
-  it("publishes the model and its backtest MASE per series, Prophet's forecast where the choice differs, and the run's accuracy", async () => {
+  it("publishes the model and its held-out MASE per series, Prophet's forecast where the choice differs, and the run's accuracy", async () => {
     const k = keys(store.prefix);
     const rows = await results(first.runId);
     for (const r of rows) {
@@ -104,18 +109,6 @@ describe("model selection in a cycle", () => {
     expect(run.accuracy.scored).toBe(10);
   });
 
-  it("publishes the accurate variant after the version, for every series, and marks it ready", async () => {
-    const k = keys(store.prefix);
-    for (const h of HORIZONS) expect(await store.redis.hlen(k.accurateHorizon(first.version, h))).toBe(10);
-    expect(JSON.parse((await store.redis.get<string>(k.accurateReady(first.version)))!)).toMatchObject({ series: 10 });
-    expect(first.stageMs.accurate).toBeGreaterThan(0);
-    const accurate = (await payload(k.accurateHorizon(first.version, 60), seriesField("berlin", "berlin-central", "sparkling-water")))!;
-    expect(accurate).toMatchObject({ version: first.version, h: 60, origin: END });
-    expect(accurate.point).toHaveLength(60);
-    const [run] = await database.sql`select accuracy from training_run where id = ${first.runId}`;
-    expect(run.accuracy.accurate.scored).toBe(10);
-  });
-
   it("skips the fit of unchanged series and republishes the last forecast, until the model is too old", async () => {
     // A cycle with the default settings first: another test may have run one with other settings since `first`.
     const base = await cycle();
@@ -128,20 +121,9 @@ describe("model selection in a cycle", () => {
       expect(r.forecast).toEqual(before[i].forecast);
     });
     expect(second.accuracy).toMatchObject({ fitted: 0, skipped: 10 });
-    // The accurate variant is carried over too, restamped with the new version.
-    const k = keys(store.prefix);
-    const field = seriesField("lisbon", "lisbon-central", "espresso-beans");
-    const [old, copied] = [await payload(k.accurateHorizon(base.version, 7), field), await payload(k.accurateHorizon(second.version, 7), field)];
-    expect(copied).toEqual({ ...old, version: second.version });
-    // Different accurate settings: the fast fits are still skipped, the accurate variant is fitted afresh.
-    const changed = await cycle({ ACCURATE_FOLDS: "2" });
-    expect(changed.accuracy).toMatchObject({ fitted: 0, skipped: 10 });
-    const [run] = await database.sql`select accuracy from training_run where id = ${changed.runId}`;
-    expect(run.accuracy.accurate.reused).toBe(0);
-    expect(JSON.parse((await store.redis.get<string>(k.accurateReady(changed.version)))!)).toMatchObject({ series: 10, settings: expect.any(String) });
 
     // Too old: refitted, warm-started from the stored params, to the same forecast within a small tolerance.
-    const third = await cycle({ MODEL_MAX_AGE_HOURS: "0", ACCURATE_VARIANT: "false" });
+    const third = await cycle({ MODEL_MAX_AGE_HOURS: "0", RESELECT_DAYS: "1" });
     const refitted = await results(third.runId);
     expect(third.accuracy).toMatchObject({ fitted: 10, skipped: 0 });
     refitted.forEach((r, i) => {
@@ -151,11 +133,36 @@ describe("model selection in a cycle", () => {
       const scale = Math.max(1, ...before[i].forecast.point);
       r.forecast.point.forEach((p: number, j: number) => expect(Math.abs(p - before[i].forecast.point[j]) / scale).toBeLessThan(0.02));
     });
-    expect(third.stageMs.accurate).toBeUndefined();
+    expect(third.accuracy).toMatchObject({ refitted: 0 });
   }, 180_000);
 
+  it("on a new day refits the last winner with its bands and accuracy, and reselects once RESELECT_DAYS have passed", async () => {
+    const before = await results((await cycle({ MODEL_MAX_AGE_HOURS: "0", RESELECT_DAYS: "1" })).runId);
+    // One new day for every series.
+    const next = new Date(Date.parse(`${END}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    await database.sql`
+      insert into sales (city_id, store_id, product_id, day, units, promo)
+      select distinct city_id, store_id, product_id, ${next}::date, 3, false from sales`;
+
+    const refit = await cycle({ RESELECT_DAYS: "7" });
+    const rows = await results(refit.runId);
+    expect(refit.accuracy).toMatchObject({ fitted: 10, skipped: 0, refitted: 10 });
+    rows.forEach((r, i) => {
+      expect(r.model).toBe(before[i].model);
+      // The selection, its scores, bands and published accuracy are the last full selection's until the next one.
+      expect(r.params.$selection).toEqual(before[i].params.$selection);
+      expect(r.metrics).toEqual(before[i].metrics);
+      expect(r.forecast.point).not.toEqual(before[i].forecast.point);
+    });
+
+    // The same new day with RESELECT_DAYS=1: every series is selected afresh as of the new day.
+    const reselected = await cycle({ RESELECT_DAYS: "1", MODEL_MAX_AGE_HOURS: "0" });
+    expect(reselected.accuracy).toMatchObject({ fitted: 10, refitted: 0 });
+    for (const r of await results(reselected.runId)) expect(r.params.$selection.on).toBe(next);
+  }, 240_000);
+
   it("with ENABLE_HYBRID_FORECASTING=false, selects among Prophet only and publishes no rollback hashes", async () => {
-    const prophetOnly = await cycle({ ENABLE_HYBRID_FORECASTING: "false", ACCURATE_VARIANT: "false" });
+    const prophetOnly = await cycle({ ENABLE_HYBRID_FORECASTING: "false" });
     const rows = await results(prophetOnly.runId);
     // A changed setting refits even unchanged data.
     expect(rows.every((r) => !r.skipped && r.model.startsWith("prophet"))).toBe(true);

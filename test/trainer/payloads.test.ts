@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeStored } from "../../edge/contract/codec.ts";
 import { HORIZONS } from "../../edge/contract/keys.ts";
 import { precisionStep, roundToStep, type SeriesPayload } from "../../edge/contract/payload.ts";
-import { fitSeries } from "../../trainer/models/fit-series.ts";
+import { fitSeries } from "../../trainer/select/fit-series.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
 import { encodeHorizons, type SeriesForecast } from "../../trainer/publish/payloads.ts";
 import { generateSales } from "../../trainer/seed/generate.ts";

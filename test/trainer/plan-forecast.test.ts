@@ -13,7 +13,7 @@ import { loadConfig } from "../../trainer/config.ts";
 import { openCsv } from "../../trainer/import/csv-import.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { backtest } from "../../trainer/models/backtest.ts";
-import { findCandidate } from "../../trainer/models/candidates.ts";
+import { findCandidate } from "../../trainer/select/candidates.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
 import { validateSeries } from "../../trainer/models/series.ts";
 import { importPlan } from "../../trainer/plan/import.ts";

@@ -2,9 +2,8 @@
 // features, attached to every series, the family split in the run summary and
 // the manifest; and POOLED_MODEL=off taking all of it back out.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
 import { keys } from "../../edge/contract/keys.ts";
-import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
+import type { Manifest } from "../../edge/contract/payload.ts";
 import { loadConfig } from "../../trainer/config.ts";
 import { upsertCatalog } from "../../trainer/ingest/catalog.ts";
 import { loadSales } from "../../trainer/ingest/sales.ts";
@@ -29,12 +28,12 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
     HISTORY_DAYS: "150", HOLDOUT_DAYS: "14", FIT_THREADS: "2", PROFILE_HISTORY_DAYS: "500",
-    UNCERTAINTY_SAMPLES: "100", ACCURATE_UNCERTAINTY_SAMPLES: "100",
+    UNCERTAINTY_SAMPLES: "100",
   };
   pooled = await runCycle(loadConfig(env, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
   // Off: a changed profile window must not be applied (no refresh), and no series may get the pooled model.
   await database.sql`update profile_settings set history_days = 400`;
-  off = await runCycle(loadConfig({ ...env, POOLED_MODEL: "off", ACCURATE_VARIANT: "false" }, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
+  off = await runCycle(loadConfig({ ...env, POOLED_MODEL: "off" }, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
   profilesAfterOff = [...await database.sql<{ history_days: number }[]>`select history_days from seasonal_profiles where level = 'global'`];
 }, 180_000);
 
@@ -56,13 +55,17 @@ describe("a cycle with pooled seasonal profiles", () => {
     expect(manifest.families).toEqual(pooled.families);
   });
 
-  it("lets the accurate variant choose the pooled model too, alone or in its ensemble", async () => {
-    const key = keys(store.prefix).accurateHorizon(pooled.version, 60);
-    const fields = await store.redis.hkeys(key);
-    const payloads = await Promise.all(fields.map(async (field) => decodeStored<SeriesPayload>((await store.redis.hget<string>(key, field))!)));
-    expect(payloads).toHaveLength(4);
-    const withPooled = payloads.filter((p) => p.model === "pooled" || /^ensemble:(pooled\+|.*\+pooled$)/.test(p.model));
-    expect(withPooled.length).toBeGreaterThanOrEqual(3);
+  it("gives every fold the profile as of its cut-off and publishes an honest accuracy for the pooled series", async () => {
+    const rows = await database.sql<{ model: string; metrics: { rmsse: number | null; holdoutDays: number }; params: Record<string, unknown> }[]>`
+      select model, metrics, params from series_result where run_id = ${pooled.runId}`;
+    const chosen = rows.filter((r) => r.model === "pooled");
+    expect(chosen.length).toBeGreaterThanOrEqual(3);
+    for (const r of chosen) {
+      expect(r.metrics.holdoutDays).toBe(14);
+      expect(r.metrics.rmsse).toBeGreaterThan(0);
+      // Pooled was scored on every fold: each had a profile of its own cut-off.
+      expect((r.params.$folds as Record<string, unknown[]>).pooled).toHaveLength(3);
+    }
   });
 
   it("with POOLED_MODEL=off leaves the profiles unrefreshed and refits unchanged series without the pooled model", () => {

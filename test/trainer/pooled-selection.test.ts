@@ -1,15 +1,15 @@
 // From sales to selection: a grid whose series share one weekly and yearly
-// shape but are each too noisy to learn it alone. The profiles come from the
-// SQL view, the selection backtests the real candidates (Prophet included),
+// shape but are each too noisy to learn it alone. The profiles come from
+// SQL as of the origin and as of each fold's cut-off, the selection backtests the real candidates (Prophet included),
 // and the pooled model must win and forecast the shared shape.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertCatalog } from "../../trainer/ingest/catalog.ts";
 import { loadSales } from "../../trainer/ingest/sales.ts";
-import { fitSeries } from "../../trainer/models/fit-series.ts";
+import { fitSeries } from "../../trainer/select/fit-series.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
 import type { FitOutcome, SeriesInput } from "../../trainer/models/types.ts";
 import { fetchSeries, loadDimensions } from "../../trainer/run/fetch.ts";
-import { loadProfiles } from "../../trainer/run/profiles.ts";
+import { foldCutoffs, loadProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
 import { DAY, SHARED_WEEK, sharedShapeGrid, weekdayOf } from "./pooled-grid.ts";
@@ -27,14 +27,15 @@ beforeAll(async () => {
   const { catalog, sales } = sharedShapeGrid(GRID);
   await loadSales(database.sql, await upsertCatalog(database.sql, catalog), sales);
   await refreshFeatures(database.sql, 365, { profileDays: DAYS });
-  const profiles = await loadProfiles(database.sql);
+  const origin = new Date(LAST).toISOString().slice(0, 10);
+  const profiles = await loadProfilesAsOf(database.sql, origin, foldCutoffs(origin, 28, 3));
   for await (const record of fetchSeries(database.sql, await loadDimensions(database.sql))) {
     inputs.push({
       id: `${record.store}/${record.product}`,
       start: record.start,
       units: record.units,
       promo: record.promo,
-      context: { profile: profiles.forSeries(record.storeId, record.productId) },
+      context: profiles.contextFor(record.storeId, record.productId)!,
     });
   }
   await loadProphet();
@@ -77,5 +78,12 @@ describe("pooled candidate in the selection", () => {
     if (!result.ok) throw new Error(result.error.message);
     expect(result.scores.map((s) => s.model)).not.toContain("pooled");
     expect(result.model).not.toBe("pooled");
+  });
+
+  it("never backtests a fold on the whole history's profile: without the fold's own, pooled sits the folds out", () => {
+    const latestOnly = { ...inputs[0], context: { profile: inputs[0].context!.profile } };
+    const result = fitSeries(latestOnly, { horizon: 28, level: 0.8, holdoutDays: 28, uncertaintySamples: 0, seed: 1 });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.scores.map((s) => s.model)).not.toContain("pooled");
   });
 });

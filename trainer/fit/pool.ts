@@ -26,6 +26,14 @@ export interface FitPoolOptions {
    * without this a thread's memory would grow with the number of series.
    */
   recycleAfter?: number;
+  /**
+   * Milliseconds one series may take from the moment a thread takes it (0 or
+   * unset: no deadline; a fresh thread's first series includes its start-up,
+   * about a second). A fit is synchronous WASM that cannot be interrupted,
+   * so a series past its deadline fails as `fit_timeout` and its thread is
+   * replaced.
+   */
+  timeoutMs?: number;
 }
 
 interface Task {
@@ -38,6 +46,7 @@ interface Slot {
   worker: Worker;
   task: Task | null;
   alive: boolean;
+  deadline: NodeJS.Timeout | null;
 }
 
 export class FitPool {
@@ -46,6 +55,7 @@ export class FitPool {
   readonly #log: FitPoolOptions["log"];
   readonly #workerUrl: URL;
   readonly #recycleAfter: number;
+  readonly #timeoutMs: number;
   readonly #slots: Slot[];
   #started = 0;
   readonly #queue: Task[] = [];
@@ -62,6 +72,8 @@ export class FitPool {
     this.#workerUrl = options.workerUrl ?? new URL("./worker.ts", import.meta.url);
     this.#recycleAfter = options.recycleAfter ?? 250;
     if (!Number.isInteger(this.#recycleAfter) || this.#recycleAfter < 1) throw new RangeError(`recycleAfter must be an integer >= 1 (got ${String(options.recycleAfter)})`);
+    this.#timeoutMs = options.timeoutMs ?? 0;
+    if (!(this.#timeoutMs >= 0)) throw new RangeError(`timeoutMs must be a number >= 0 (got ${String(options.timeoutMs)})`);
     // Started now, so the WASM loads while the caller is still fetching series.
     this.#slots = Array.from({ length: threads }, () => this.#spawn());
   }
@@ -146,6 +158,10 @@ export class FitPool {
       if (!slot.alive) slot = this.#slots[i] = this.#spawn();
       const task = this.#queue.shift()!;
       slot.task = task;
+      if (this.#timeoutMs > 0) {
+        const current = slot;
+        current.deadline = setTimeout(() => this.#timedOut(current), this.#timeoutMs);
+      }
       const { units, promo, futurePromo } = task.series;
       slot.worker.postMessage({ series: task.series } satisfies FitRequest, [units.buffer, promo.buffer, futurePromo.buffer]);
     }
@@ -157,11 +173,12 @@ export class FitPool {
       stdout: true,
       stderr: true,
     });
-    const slot: Slot = { worker, task: null, alive: true };
+    const slot: Slot = { worker, task: null, alive: true, deadline: null };
     this.#started++;
     worker.on("message", ({ result, retire }: FitReply) => {
       const task = slot.task;
       slot.task = null;
+      this.#clearDeadline(slot);
       if (retire) {
         slot.alive = false;
         void worker.terminate();
@@ -178,10 +195,29 @@ export class FitPool {
     return slot;
   }
 
+  #clearDeadline(slot: Slot): void {
+    if (slot.deadline) clearTimeout(slot.deadline);
+    slot.deadline = null;
+  }
+
+  /** A series past its deadline fails as `fit_timeout`; its thread is stopped and replaced when there is work. */
+  #timedOut(slot: Slot): void {
+    slot.deadline = null;
+    const task = slot.task;
+    if (!slot.alive || !task) return;
+    slot.alive = false;
+    slot.task = null;
+    void slot.worker.terminate();
+    const error = new SeriesError("fit_timeout", `no result after ${this.#timeoutMs / 1000} s (FIT_TIMEOUT_SECONDS); the fit was stopped`);
+    task.resolve(fitFailure(task.series.id, error, performance.now() - task.queuedAt));
+    this.#dispatch();
+  }
+
   /** The series a dead thread was fitting fails as `worker_crashed`; the rest of the queue goes on. */
   #lost(slot: Slot, message: string): void {
     if (!slot.alive) return;
     slot.alive = false;
+    this.#clearDeadline(slot);
     const task = slot.task;
     slot.task = null;
     if (task) {

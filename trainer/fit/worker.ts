@@ -2,7 +2,7 @@
 // message. Started by FitPool; speaks the messages in protocol.ts.
 import { parentPort, workerData } from "node:worker_threads";
 import { fitFailure } from "../models/errors.ts";
-import { fitSeries } from "../models/fit-series.ts";
+import { fitSeries } from "../select/fit-series.ts";
 import { loadProphet, prophetUsable } from "../models/prophet.ts";
 import type { FitReply, FitRequest, WorkerConfig } from "./protocol.ts";
 

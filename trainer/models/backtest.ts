@@ -1,10 +1,14 @@
 // Out-of-sample accuracy by rolling origin: fit on the start of the series,
 // forecast the days held back, score against what happened; then move the
-// origin back by one fold and repeat. The published forecast is a separate
-// fit on the whole series, made by the caller.
+// origin back by one fold and repeat. A fold sees nothing after its cut-off:
+// its training days, the promotions planned for its test days, and the
+// context as of its cut-off (a pooled profile computed from the days before
+// it). The published forecast is a separate fit on the whole series.
+import { addDays } from "../days.ts";
 import { knownAhead } from "../plan/known-ahead.ts";
-import { coverage, mase, seasonalNaiveScale, smape, wape } from "./metrics.ts";
+import { coverage, mase, rmsse, rmsseScale, seasonalNaiveScale, smape, wape } from "./metrics.ts";
 import { MIN_SERIES_DAYS, type Forecast, type Metrics, type ModelSeries } from "./types.ts";
+
 
 export interface Fold {
   trainDays: number;
@@ -17,6 +21,7 @@ export type ForecastModel = (series: ModelSeries, horizon: number) => { forecast
 export interface FoldResult extends Fold {
   metrics: Metrics;
   forecast: Forecast;
+  params: unknown;
 }
 
 export interface BacktestResult {
@@ -44,34 +49,47 @@ export function holdoutFolds(days: number, holdoutDays: number, count = 1): Fold
   return folds;
 }
 
-export function backtest(series: ModelSeries, holdoutDays: number, model: ForecastModel, count = 1): BacktestResult {
-  const folds: FoldResult[] = [];
-  let params: unknown;
-  for (const fold of holdoutFolds(series.units.length, holdoutDays, count)) {
-    const { trainDays, testDays } = fold;
-    const fit = model(
-      {
-        ...series,
-        units: series.units.subarray(0, trainDays),
-        promo: series.promo.subarray(0, trainDays),
-        // What was known ahead of the fold's days, by the same rule as the published forecast's.
-        futurePromo: knownAhead(series, trainDays, testDays),
-      },
-      testDays,
-    );
-    folds.push({ ...fold, forecast: fit.forecast, metrics: scoreFold(series, fold, fit.forecast) });
-    params = fit.params;
-  }
-  return { metrics: averageFolds(folds.map((f) => f.metrics)), folds, params };
+/** The last training day of a fold (YYYY-MM-DD): the cut-off its inputs must come from. */
+export function foldCutoff(series: Pick<ModelSeries, "start">, fold: Pick<Fold, "trainDays">): string {
+  return addDays(series.start, fold.trainDays - 1);
 }
 
-/** Scores one fold's forecast against the days it held out. */
-export function scoreFold(series: ModelSeries, { trainDays, testDays }: Fold, forecast: Forecast): Metrics {
+/**
+ * The series as a fold sees it. `context.foldProfiles[cutoff]` replaces
+ * `context.profile`; without one the fold gets no profile at all (never the
+ * whole history's), so the pooled model sits that fold out.
+ */
+export function foldSeries(series: ModelSeries, fold: Fold): ModelSeries {
+  const { trainDays, testDays } = fold;
+  const context = series.context;
+  const asOf = context?.foldProfiles as Record<string, unknown> | undefined;
+  return {
+    ...series,
+    units: series.units.subarray(0, trainDays),
+    promo: series.promo.subarray(0, trainDays),
+    // What was known ahead of the fold's days, by the same rule as the published forecast's.
+    futurePromo: knownAhead(series, trainDays, testDays),
+    context: context && { ...context, profile: asOf?.[foldCutoff(series, fold)], foldProfiles: undefined },
+  };
+}
+
+export function backtest(series: ModelSeries, holdoutDays: number, model: ForecastModel, count = 1): BacktestResult {
+  const folds: FoldResult[] = [];
+  for (const fold of holdoutFolds(series.units.length, holdoutDays, count)) {
+    const fit = model(foldSeries(series, fold), fold.testDays);
+    folds.push({ ...fold, forecast: fit.forecast, params: fit.params, metrics: scoreFold(series, fold, fit.forecast) });
+  }
+  return { metrics: averageFolds(folds.map((f) => f.metrics)), folds, params: folds.at(-1)?.params };
+}
+
+/** Scores one fold's forecast against the days it held out, each scale from its training days only. */
+export function scoreFold(series: Pick<ModelSeries, "units">, { trainDays, testDays }: Fold, forecast: Forecast): Metrics {
   const train = series.units.subarray(0, trainDays);
   const actual = series.units.subarray(trainDays, trainDays + testDays);
   const { point, lower, upper } = forecast;
   return {
     mase: mase(actual, point, seasonalNaiveScale(train)),
+    rmsse: rmsse(actual, point, rmsseScale(train)),
     smape: smape(actual, point),
     wape: wape(actual, point),
     coverage: coverage(actual, lower, upper),
@@ -86,6 +104,7 @@ export function averageFolds(folds: Metrics[]): Metrics {
   };
   return {
     mase: mean(folds.map((f) => f.mase)),
+    rmsse: mean(folds.map((f) => f.rmsse)),
     smape: mean(folds.map((f) => f.smape)),
     wape: mean(folds.map((f) => f.wape)),
     coverage: mean(folds.map((f) => f.coverage)),

@@ -62,3 +62,32 @@ function meanAbsoluteError(actual: Values, forecast: Values): number {
   for (let i = 0; i < actual.length; i++) sum += Math.abs(forecast[i] - actual[i]);
   return sum / actual.length;
 }
+
+/**
+ * Mean squared one-step naive change of the training part, from its first
+ * sale on: the denominator of RMSSE as the M5 competition defined it (zeros
+ * before a product's launch are not demand). Null when it never changed.
+ */
+export function rmsseScale(train: Values): number | null {
+  let first = 0;
+  while (first < train.length && train[first] === 0) first++;
+  let sum = 0;
+  let count = 0;
+  for (let t = first + 1; t < train.length; t++) {
+    sum += (train[t] - train[t - 1]) ** 2;
+    count++;
+  }
+  return count > 0 && sum > 0 ? sum / count : null;
+}
+
+/**
+ * Root mean squared scaled error. Squared, so a forecast that sits below the
+ * mean of intermittent demand (mostly zeros) is penalised where MASE rewards
+ * it: the point forecast is the expected demand stock is planned from.
+ */
+export function rmsse(actual: Values, forecast: Values, scale: number | null): number | null {
+  if (scale === null || actual.length === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < actual.length; i++) sum += (forecast[i] - actual[i]) ** 2;
+  return Math.sqrt(sum / actual.length / scale);
+}

@@ -11,7 +11,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function validateSeries(input: SeriesInput | ModelSeries, horizon: number): ModelSeries {
   if (input === null || typeof input !== "object") throw new SeriesError("bad_input", "series must be an object");
-  const { id, start, units, promo, futurePromo, warm, context } = input;
+  const { id, start, units, promo, futurePromo, warm, context, refit } = input;
   if (typeof id !== "string" || id === "") throw new SeriesError("bad_input", "series id must be a non-empty string");
   if (typeof start !== "string" || !DATE.test(start) || !isCalendarDate(start)) {
     throw new SeriesError("bad_input", `start must be a calendar date YYYY-MM-DD (got ${JSON.stringify(start)})`);
@@ -35,7 +35,7 @@ export function validateSeries(input: SeriesInput | ModelSeries, horizon: number
     checkFlags("futurePromo", given);
     planned.set(given.subarray(0, horizon));
   }
-  return { id, start, units: unitValues, promo: promoValues, futurePromo: planned, warm, context };
+  return { id, start, units: unitValues, promo: promoValues, futurePromo: planned, warm, context, ...(refit ? { refit } : {}) };
 }
 
 function numbers(name: string, values: unknown): Float64Array<ArrayBuffer> {

@@ -15,8 +15,26 @@ export interface SeriesInput {
   futurePromo?: number[];
   /** `params` of a previous fit of this series, to warm-start the optimizer. */
   warm?: unknown;
-  /** Extra per-series inputs a candidate model may read (e.g. a pooled profile); plain data. */
+  /**
+   * Extra per-series inputs a candidate model may read; plain data. `profile`
+   * is the pooled shape as of the last day, `foldProfiles` the same as of each
+   * backtest fold's cut-off (YYYY-MM-DD), so a fold borrows nothing from its own days.
+   */
   context?: Record<string, unknown>;
+  /**
+   * Refit this model on the whole series instead of running the selection:
+   * the days between two selections (RESELECT_DAYS). Its intervals and
+   * accuracy are the last selection's, read from `warm`.
+   */
+  refit?: RefitPlan;
+}
+
+export interface RefitPlan {
+  model: string;
+  demandClass: string;
+  /** The published accuracy of the last selection, carried until the next one. */
+  metrics: Metrics;
+  scores: CandidateScore[];
 }
 
 export interface Forecast {
@@ -33,6 +51,8 @@ export function zeroForecast(horizon: number): Forecast {
 
 export interface Metrics {
   mase: number | null;
+  /** Root mean squared scaled error (M5's): what the selection ranks by unless SELECTION_METRIC=mase. */
+  rmsse: number | null;
   smape: number | null;
   wape: number | null;
   coverage: number | null;
@@ -42,10 +62,13 @@ export interface Metrics {
 
 export interface CandidateScore {
   model: string;
-  /** Mean MASE over the folds (null when no fold could be scored). */
+  /** Mean MASE over the folds it was scored on (null when none could be). */
   mase: number | null;
-  /** MASE per fold, oldest origin first. */
+  rmsse: number | null;
+  /** The selection's error (RMSSE or MASE) per fold, oldest origin first; shorter when its folds were stopped. */
   folds: (number | null)[];
+  /** False when its folds stopped early because it could no longer win. */
+  complete: boolean;
 }
 
 export interface FitOutcome {
@@ -58,11 +81,18 @@ export interface FitOutcome {
   model: string;
   /** Syntetos–Boylan class of the history: which candidates were tried. */
   demandClass: string;
+  /** "full": candidates backtested and selected; "refit": the last winner refitted between selections. */
+  selection: "full" | "refit";
   /** `horizon` days after the last input day. */
   forecast: Forecast;
   /** JSON-serialisable fitted params keyed by candidate, usable as `warm` next time. */
   params: unknown;
-  /** Backtest accuracy of the selected model, averaged over the folds. */
+  /**
+   * Accuracy on days the selection did not use: the selection is run again as
+   * of the newest fold's cut-off (older folds, the class as of then), and its
+   * choice is scored on that fold, intervals calibrated on the older folds.
+   * All null with fewer than two folds, where no such day exists.
+   */
   metrics: Metrics;
   /** Every candidate tried, best first; [1] is the runner-up. */
   scores: CandidateScore[];
@@ -74,7 +104,7 @@ export interface FitOutcome {
   fitMs: number;
 }
 
-export type FitErrorCode = "bad_input" | "too_short" | "fit_failed" | "worker_crashed";
+export type FitErrorCode = "bad_input" | "too_short" | "fit_failed" | "worker_crashed" | "fit_timeout";
 
 export interface FitFailure {
   id: string;
@@ -92,7 +122,7 @@ export interface FitOptions {
   level: number;
   /** Days held out for the backtest; 0 disables it. */
   holdoutDays: number;
-  /** Simulated draws behind the intervals (Prophet's default 1000); 0 turns intervals off. */
+  /** Prophet's simulated draws behind its intervals with intervals "model" (Prophet's default 1000); 0 turns them off. */
   uncertaintySamples?: number;
   /** Optimizer seed. The interval draws in augurs 0.10 cannot be seeded. */
   seed?: number;
@@ -102,11 +132,14 @@ export interface FitOptions {
   hybrid?: boolean;
   /** Demand-class cut-offs (default Syntetos–Boylan: ADI 1.32, CV² 0.49). */
   thresholds?: { adi: number; cv2: number };
-  /** Also try the mean of the two best candidates, kept where its backtest beats the best one. */
-  ensemble?: boolean;
-  /** Interval draws in backtest folds; coverage needs fewer than the published intervals (default 200). */
-  backtestSamples?: number;
-  /** Candidates left out of the selection, by name (e.g. "prophet_multiplicative" in the fast variant). */
+  /** The error the selection ranks candidates by (default rmsse). */
+  selectBy?: "rmsse" | "mase";
+  /**
+   * "conformal" (default): every family's intervals from its fold errors, and
+   * no interval draws at all. "model": each model's own intervals, as before.
+   */
+  intervals?: "conformal" | "model";
+  /** Candidates left out of the selection, by name (e.g. "prophet_multiplicative"). */
   exclude?: readonly string[];
   /** Holiday calendar for Prophet. */
   holidays?: { name: string; days: string[] }[];
@@ -122,6 +155,7 @@ export interface ModelSeries {
   futurePromo: Float64Array<ArrayBuffer>;
   warm?: unknown;
   context?: Record<string, unknown>;
+  refit?: RefitPlan;
 }
 
 /** Two full weeks: anything shorter cannot separate the weekly shape from noise. */

@@ -1,9 +1,11 @@
 // Writes one version's series into its horizon hashes in bounded pipelined
-// chunks, then makes it live in one MULTI/EXEC. Until that last step nothing
-// a reader can find points at the new keys, and they carry a staging TTL, so
-// a run that dies half way leaves no trace once the TTL runs out.
+// chunks, then makes it live in one fenced pointer move (commit-script.ts).
+// Until that last step nothing a reader can find points at the new keys, and
+// they carry a staging TTL, so a run that dies half way, or one that finds a
+// newer run already live, leaves no trace once the TTL runs out.
 import type { Redis } from "@upstash/redis";
 import { HORIZONS, keys, seriesField, type Horizon, type Keys } from "../../edge/contract/keys.ts";
+import { commitPointer } from "./commit-script.ts";
 import { queueHorizons } from "./variant-writer.ts";
 import type { Manifest } from "../../edge/contract/payload.ts";
 
@@ -16,10 +18,17 @@ export interface VersionWriterOptions {
   retentionSeconds: number;
   /** Lifetime of a version's keys until it is committed. */
   stagingSeconds?: number;
+  /** Refuse the pointer move when the live run is as new or newer (PUBLISH_FENCE); on by default. */
+  fence?: boolean;
 }
 
 export class PublishError extends Error {
   override name = "PublishError";
+}
+
+/** A newer run was already live at the commit: nothing was published, and this run's keys expire. */
+export class SupersededError extends PublishError {
+  override name = "SupersededError";
 }
 
 interface Pending {
@@ -79,8 +88,8 @@ export class VersionWriter {
   }
 
   /**
-   * Writes the manifest, checks every horizon hash holds every series, and
-   * moves the live pointer in one transaction. Returns the version replaced.
+   * Checks every horizon hash holds every series, then writes the manifest
+   * and moves the live pointer in one fenced step. Returns the version replaced.
    */
   async commit(manifest: Manifest): Promise<{ previous: string | null }> {
     await this.flush();
@@ -96,18 +105,16 @@ export class VersionWriter {
     if (histories !== this.#historyWritten) {
       throw new PublishError(`version ${version} is incomplete: its history holds ${histories} of ${this.#historyWritten} series; the live pointer was not moved`);
     }
-    const previous = await this.#redis.get<string>(k.live);
-    const trainedAt = Date.parse(manifest.trainedAt);
-    const tx = this.#redis.multi();
-    tx.set(k.manifest(version), JSON.stringify(manifest));
-    for (const key of k.versionKeys(version)) tx.persist(key);
-    tx.zadd(k.versions, { score: trainedAt, member: version });
-    if (previous && previous !== version) {
-      for (const key of k.versionKeys(previous)) tx.expire(key, retentionSeconds);
+    const outcome = await commitPointer(this.#redis, {
+      prefix: this.#options.prefix, version, manifest: JSON.stringify(manifest), trainedAt: Date.parse(manifest.trainedAt),
+      retentionSeconds, origin: manifest.origin, runId: manifest.runId, fence: this.#options.fence ?? true,
+      keys: { live: k.live, versions: k.versions, versionKeys: k.versionKeys },
+    });
+    if (!outcome.moved) {
+      const [origin, runId] = outcome.superseded.split("|");
+      throw new SupersededError(`run ${manifest.runId} (${version}, data to ${manifest.origin}) was superseded: run ${runId} with data to ${origin} is already live; the live pointer was not moved`);
     }
-    tx.zremrangebyscore(k.versions, 0, trainedAt - retentionSeconds * 1000);
-    tx.set(k.live, version);
-    await tx.exec();
+    const { previous } = outcome;
     this.#busyMs += performance.now() - started;
     return { previous };
   }

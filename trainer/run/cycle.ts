@@ -9,16 +9,16 @@ import type { TrainerConfig } from "../config.ts";
 import type { Database, Sql } from "../db/connect.ts";
 import { FitPool } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
-import { findCandidate } from "../models/candidates.ts";
+import { findCandidate } from "../select/candidates.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
 import type { FitOptions, FitResult, SeriesInput } from "../models/types.ts";
 import { encodeHistory, encodeHorizons } from "../publish/payloads.ts";
 import { publishPrefetch } from "../publish/prefetch.ts";
-import { VersionWriter } from "../publish/version-writer.ts";
+import { SupersededError, VersionWriter } from "../publish/version-writer.ts";
 import { fetchSeries, loadDimensions, type Dimensions, type SeriesRecord } from "./fetch.ts";
 import { ForecastQuality } from "./forecast-quality.ts";
 import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.ts";
-import { attachProfiles, loadProfiles } from "./profiles.ts";
+import { attachProfiles, foldCutoffs, loadProfilesAsOf } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
 import { planLoadedAt } from "../plan/list.ts";
 
@@ -35,6 +35,8 @@ export interface CycleDeps {
   signal?: AbortSignal;
   /** What started the run, recorded with it. */
   trigger?: RunTrigger;
+  /** Runs right before the pointer move; throwing stops the commit (the cycle lock's last check). */
+  beforeCommit?: () => Promise<void>;
   /** Where series are fitted; the default is a FitPool on this host (distributed mode passes pg-boss jobs). */
   createFitter?: (fit: FitOptions, runId: number) => SeriesFitter;
 }
@@ -100,13 +102,14 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     total = refreshed.series;
 
     const dims = await loadDimensions(sql);
-    // One query for every series' shape; without profiles the pooled candidate is left out of the selection.
-    const profiles = config.POOLED_MODEL ? await loadProfiles(sql) : null;
+    // One query for every series' shape as of the origin and each fold's cut-off; without profiles the pooled candidate is left out.
+    const profiles = config.POOLED_MODEL ? await loadProfilesAsOf(sql, origin, foldCutoffs(origin, config.HOLDOUT_DAYS, config.BACKTEST_FOLDS)) : null;
     const writer = new VersionWriter(redis, {
       prefix: config.KEY_PREFIX,
       version,
       chunkSize: config.PUBLISH_CHUNK,
       retentionSeconds: config.RETENTION_DAYS * 86_400,
+      fence: config.PUBLISH_FENCE,
     });
     const recorder = new ResultRecorder(db);
     const quality = await ForecastQuality.start(config, { sql, redis, version });
@@ -123,9 +126,9 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
         const id = `${record.storeId}:${record.productId}`;
         inFlight.set(id, record);
         // Unchanged data and a young model: republish the last fit instead of fitting again.
-        const reused = quality.reuse(id, record);
-        if (reused) await onResult(reused);
-        else yield quality.input(id, record);
+        const prepared = quality.prepare(id, record, origin!);
+        if ("reused" in prepared) await onResult(prepared.reused);
+        else yield prepared.input;
       }
     }
 
@@ -172,7 +175,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
 
     t = performance.now();
     const fit: FitOptions = quality.fit;
-    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit });
+    const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit, timeoutMs: config.FIT_TIMEOUT_SECONDS * 1000 });
     try {
       await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
     } finally {
@@ -195,10 +198,11 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
     if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
-    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    // The grids asked for most, built once and committed with the version (docs/edge-api.md, "Predictive prefetch").
     const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
     if (grids.length > 0) manifest.prebuiltGrids = grids;
     if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
+    await deps.beforeCommit?.();
     const { previous } = await writer.commit(manifest);
     stage("publish", writer.busyMs);
     log.info({ runId, version, previous, series: total, failed, models, families }, "published");
@@ -206,17 +210,13 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     stageMs.total = round(performance.now() - cycleStart);
     await finishRun(db, runId, { status: "published", origin, seriesTotal: total, seriesFailed: failed, stageMs });
     await quality.record(db, runId);
-    // The accurate variant is fitted after the version is live; readers get fast until it is ready.
-    t = performance.now();
-    const accurate = await quality.accurate({ sql, db, log, dims, runId, origin, previous, signal: deps.signal });
-    if (accurate) stage("accurate", performance.now() - t);
     return { runId, version, previous, origin, series: total, failed, models, families, stageMs, accuracy: manifest.accuracy };
   } catch (error) {
     stageMs.total = round(performance.now() - cycleStart);
     const abandoned = deps.signal?.aborted === true;
     const reason = abandoned ? `abandoned before publishing: ${String(deps.signal!.reason instanceof Error ? deps.signal!.reason.message : deps.signal!.reason)}` : null;
     await finishRun(db, runId, {
-      status: abandoned ? "abandoned" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
+      status: abandoned ? "abandoned" : error instanceof SupersededError ? "superseded" : "failed", origin, seriesTotal: total, seriesFailed: failed, stageMs,
       error: reason ?? (error instanceof Error ? error.message : String(error)),
     }).catch((e) => log.error({ err: e }, "could not record the failed run"));
     if (abandoned) throw new CycleAbandonedError(`run ${runId} (${version}) ${reason}; the live version is unchanged`, { cause: error });

@@ -1,24 +1,20 @@
-// The cycle's model-selection side, kept out of the cycle's wiring: the fit
-// settings, which series can reuse the last run's fit, the warm starts, the
-// Prophet rollback output published beside the selection, the run's
-// accuracy, and the accurate variant after the version goes live.
+// What the model selection adds to a cycle, per series: the plan (skip,
+// refit the last winner, or select), the input it is fitted from, the
+// Prophet rollback staged beside the selection, the run's accuracy, and the
+// columns recorded with the result. The cycle only wires these in.
 import type { Redis } from "@upstash/redis";
-import { keys, seriesField } from "../../edge/contract/keys.ts";
+import { seriesField } from "../../edge/contract/keys.ts";
 import type { RunAccuracy } from "../../edge/contract/payload.ts";
 import type { TrainerConfig } from "../config.ts";
 import type { Database, Sql } from "../db/connect.ts";
-import { trainingRun } from "../db/schema.ts";
-import type { Logger } from "../log.ts";
-import type { Holiday } from "../models/prophet.ts";
 import type { FitOptions, FitOutcome, FitResult, SeriesInput } from "../models/types.ts";
-import { encodeHorizons } from "../publish/payloads.ts";
-import { VariantWriter } from "../publish/variant-writer.ts";
-import { eq, sql as raw } from "drizzle-orm";
-import { AccuracyTally } from "./accuracy.ts";
-import { publishAccurate, type AccurateSummary } from "./accurate.ts";
-import type { Dimensions, SeriesRecord } from "./fetch.ts";
-import { fitOptionsFor, historyDaysFor, lastDays, reusable, settingsHash } from "./fit-settings.ts";
+import { NO_METRICS } from "../select/fit-series.ts";
+import { AccuracyTally, recordAccuracy } from "./accuracy.ts";
+import type { SeriesRecord } from "./fetch.ts";
+import { planFit } from "./fit-plan.ts";
+import { fitOptionsFor, historyDaysFor, lastDays, settingsHash } from "./fit-settings.ts";
 import { loadHolidays } from "./holidays.ts";
+import { ProphetRollback } from "./prophet-rollback.ts";
 import { plannedInput } from "../plan/planned-days.ts";
 
 /** Columns of series_result this side fills. */
@@ -38,69 +34,68 @@ export interface QualityColumns {
 export class ForecastQuality {
   readonly fit: FitOptions;
   readonly #config: TrainerConfig;
-  readonly #redis: Redis;
-  readonly #version: string;
-  readonly #holidays: Holiday[];
   readonly #historyDays: number;
   readonly #settings: string;
-  readonly #prophet: VariantWriter;
+  readonly #rollback: ProphetRollback;
   readonly #tally: AccuracyTally;
-  readonly #reused = new WeakSet<FitOutcome>();
-  readonly #fittedAt = new WeakMap<FitOutcome, Date | null>();
-  readonly unchanged = new Set<string>();
+  readonly #reused = new WeakMap<FitOutcome, Date | null>();
 
-  private constructor(config: TrainerConfig, redis: Redis, version: string, holidays: Holiday[]) {
+  private constructor(config: TrainerConfig, fit: FitOptions, rollback: ProphetRollback) {
     this.#config = config;
-    this.#redis = redis;
-    this.#version = version;
-    this.#holidays = holidays;
-    this.fit = fitOptionsFor(config, holidays, "fast");
-    this.#historyDays = historyDaysFor(config, "fast");
-    this.#settings = settingsHash(this.fit, this.#historyDays, config.POOLED_MODEL);
-    const k = keys(config.KEY_PREFIX);
-    // Staged like the main hashes: the version's commit persists them (they are among its keys).
-    this.#prophet = new VariantWriter(redis, { key: (h) => k.prophetHorizon(version, h), chunkSize: config.PUBLISH_CHUNK, ttlSeconds: 86_400 });
+    this.fit = fit;
+    this.#historyDays = historyDaysFor(config);
+    this.#settings = settingsHash(fit, this.#historyDays, config.POOLED_MODEL);
+    this.#rollback = rollback;
     this.#tally = new AccuracyTally(config.OUTLIER_MASE);
   }
 
   static async start(config: TrainerConfig, deps: { sql: Sql; redis: Redis; version: string }): Promise<ForecastQuality> {
-    return new ForecastQuality(config, deps.redis, deps.version, await loadHolidays(deps.sql, config.HOLIDAY_CALENDAR));
+    const fit = fitOptionsFor(config, await loadHolidays(deps.sql, config.HOLIDAY_CALENDAR));
+    const rollback = new ProphetRollback(deps.redis, { prefix: config.KEY_PREFIX, version: deps.version, chunkSize: config.PUBLISH_CHUNK, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
+    return new ForecastQuality(config, fit, rollback);
   }
 
   /** Milliseconds spent writing the Prophet rollback hashes. */
   get busyMs(): number {
-    return this.#prophet.busyMs;
+    return this.#rollback.busyMs;
   }
 
   /**
-   * The last run's result standing in for a fit, when the series is
-   * unchanged (see `reusable`); null when it must be fitted.
+   * The last run's result standing in for a fit when the plan is to skip;
+   * otherwise the input to fit: the series' last FIT_HISTORY_DAYS, warm-started
+   * from the last run's params, marked for a refit of the last winner between
+   * two full selections.
    */
-  reuse(id: string, record: SeriesRecord): FitOutcome | null {
-    const previous = reusable(record, this.#settings, this.#config.MODEL_MAX_AGE_HOURS);
-    if (!previous) return null;
+  prepare(id: string, record: SeriesRecord, origin: string): { reused: FitOutcome } | { input: SeriesInput } {
+    const config = this.#config;
+    const plan = planFit(record, { settings: this.#settings, maxAgeHours: config.MODEL_MAX_AGE_HOURS, reselectDays: config.RESELECT_DAYS, origin });
+    if (plan.kind === "skip") return { reused: this.#reuse(id, plan.previous) };
+    const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo, ...plannedInput(record, this.fit.horizon) }, this.#historyDays);
+    const previous = record.previous?.params;
+    if (plan.kind === "refit") {
+      // The refit reads the last selection's bands from the params, warm start or not.
+      const params = config.WARM_START ? previous : { $selection: (previous as Record<string, unknown> | null)?.$selection };
+      return { input: { ...series, warm: params, refit: plan.plan } };
+    }
+    return { input: config.WARM_START && previous ? { ...series, warm: previous } : series };
+  }
+
+  #reuse(id: string, previous: NonNullable<SeriesRecord["previous"]>): FitOutcome {
     const outcome: FitOutcome = {
       id,
       ok: true,
       model: previous.model,
       demandClass: previous.demandClass ?? "smooth",
+      selection: "refit",
       forecast: previous.forecast!,
       params: previous.params,
-      metrics: { mase: null, smape: null, wape: null, coverage: null, holdoutDays: 0, ...previous.metrics },
+      metrics: { ...NO_METRICS, ...previous.metrics },
       scores: Array.isArray(previous.scores) ? previous.scores : [],
-      ...(previous.prophetForecast ? { prophet: { model: previous.prophetModel ?? "prophet", forecast: previous.prophetForecast, metrics: { mase: null, smape: null, wape: null, coverage: null, holdoutDays: 0 } } } : {}),
+      ...(previous.prophetForecast ? { prophet: { model: previous.prophetModel ?? "prophet", forecast: previous.prophetForecast, metrics: { ...NO_METRICS } } } : {}),
       fitMs: 0,
     };
-    this.#reused.add(outcome);
-    this.#fittedAt.set(outcome, previous.fittedAt);
-    this.unchanged.add(seriesField(record.city, record.store, record.product));
+    this.#reused.set(outcome, previous.fittedAt);
     return outcome;
-  }
-
-  /** The series as the fast variant fits it: its last FIT_HISTORY_DAYS, warm-started from the last run's params. */
-  input(id: string, record: SeriesRecord): SeriesInput {
-    const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo, ...plannedInput(record, this.fit.horizon) }, this.#historyDays);
-    return this.#config.WARM_START && record.previous ? { ...series, warm: record.previous.params } : series;
   }
 
   /**
@@ -110,18 +105,15 @@ export class ForecastQuality {
    */
   async add(record: SeriesRecord, result: FitResult, origin: string): Promise<QualityColumns> {
     const field = seriesField(record.city, record.store, record.product);
-    const skipped = result.ok && this.#reused.has(result);
     if (!result.ok) {
-      this.#tally.add(field, { model: "seasonal_naive", metrics: {}, demandClass: null, prophetAlternative: false, skipped: false });
+      this.#tally.add(field, { model: "seasonal_naive", metrics: {}, demandClass: null, prophetAlternative: false, skipped: false, refitted: false });
       return { demandClass: null, scores: null, runnerUp: null, forecast: null, prophetForecast: null, prophetModel: null, settingsHash: this.#settings, fittedAt: new Date(), skipped: false, outlier: false };
     }
-    if (result.prophet) {
-      await this.#prophet.add(record.city, record.store, record.product, await encodeHorizons(
-        { city: record.city, store: record.store, product: record.product, model: result.prophet.model, mase: result.prophet.metrics.mase, ...result.prophet.forecast, promoDays: record.planned },
-        { version: this.#version, origin, level: this.#config.INTERVAL_LEVEL, roundingShare: this.#config.ROUNDING_SHARE },
-      ));
-    }
-    const outlier = this.#tally.add(field, { model: result.model, metrics: result.metrics, demandClass: result.demandClass, prophetAlternative: !!result.prophet, skipped });
+    const skipped = this.#reused.has(result);
+    if (result.prophet) await this.#rollback.add(record, result.prophet, origin);
+    const outlier = this.#tally.add(field, {
+      model: result.model, metrics: result.metrics, demandClass: result.demandClass, prophetAlternative: !!result.prophet, skipped, refitted: !skipped && result.selection === "refit",
+    });
     return {
       demandClass: result.demandClass,
       scores: result.scores,
@@ -130,41 +122,22 @@ export class ForecastQuality {
       prophetForecast: result.prophet?.forecast ?? null,
       prophetModel: result.prophet?.model ?? null,
       settingsHash: this.#settings,
-      fittedAt: skipped ? (this.#fittedAt.get(result) ?? null) : new Date(),
+      fittedAt: skipped ? (this.#reused.get(result) ?? null) : new Date(),
       skipped,
       outlier,
     };
   }
 
-  async flush(): Promise<void> {
-    await this.#prophet.flush();
+  flush(): Promise<void> {
+    return this.#rollback.flush();
   }
 
   accuracy(): RunAccuracy {
     return this.#tally.summary();
   }
 
-  /** Fits and publishes the accurate variant when ACCURATE_VARIANT is on; a failure is logged, never thrown. */
-  async accurate(deps: { sql: Sql; db: Database; log: Logger; dims: Dimensions; runId: number; origin: string; previous: string | null; signal?: AbortSignal }): Promise<AccurateSummary | null> {
-    if (!this.#config.ACCURATE_VARIANT) return null;
-    try {
-      const summary = await publishAccurate(this.#config, {
-        sql: deps.sql, redis: this.#redis, log: deps.log, dims: deps.dims, version: this.#version, origin: deps.origin,
-        previous: deps.previous, unchanged: this.unchanged, holidays: this.#holidays, signal: deps.signal,
-      });
-      await deps.db.update(trainingRun)
-        .set({ accuracy: raw`coalesce(${trainingRun.accuracy}, '{}'::jsonb) || ${JSON.stringify({ accurate: { ...summary.accuracy, models: summary.models, reused: summary.reused, ms: Math.round(summary.ms) } })}::jsonb` })
-        .where(eq(trainingRun.id, deps.runId));
-      deps.log.info({ runId: deps.runId, version: this.#version, series: summary.series, reused: summary.reused, ms: Math.round(summary.ms) }, "accurate variant published");
-      return summary;
-    } catch (error) {
-      deps.log.error({ runId: deps.runId, version: this.#version, err: error }, "accurate variant failed; the fast forecasts stay live and the Worker serves them for mode=accurate");
-      return null;
-    }
-  }
-
   /** The run's accuracy into its row, beside what finishRun wrote. */
-  async record(db: Database, runId: number): Promise<void> {
-    await db.update(trainingRun).set({ accuracy: raw`coalesce(${trainingRun.accuracy}, '{}'::jsonb) || ${JSON.stringify(this.accuracy())}::jsonb` }).where(eq(trainingRun.id, runId));
+  record(db: Database, runId: number): Promise<void> {
+    return recordAccuracy(db, runId, this.accuracy());
   }
 }

@@ -1,8 +1,11 @@
 // The seasonal profiles every series borrows its shape from, read in one query
-// (a few rows per product and store, not per series) and combined per series
-// in memory: the product's shape across its stores, times how its store
-// differs from all stores.
+// (a few rows per product and store and cut-off day, not per series) and
+// combined per series in memory: the product's shape across its stores, times
+// how its store differs from all stores. A run reads them as of its origin
+// and as of every backtest fold's cut-off, so a fold borrows nothing from
+// the days it is scored on.
 import type { Sql } from "../db/connect.ts";
+import { addDays } from "../days.ts";
 import type { SeasonalProfile } from "../models/pooled.ts";
 import type { SeriesInput } from "../models/types.ts";
 
@@ -68,19 +71,71 @@ export async function loadProfiles(sql: Sql): Promise<SeasonalProfiles> {
   return new SeasonalProfiles(rows);
 }
 
+/** Profiles as of the origin and as of each fold's cut-off: the profiles a run's series and folds see. */
+export class ProfilesAsOf {
+  readonly origin: string;
+  readonly #byCutoff: Map<string, SeasonalProfiles>;
+
+  constructor(origin: string, byCutoff: Map<string, SeasonalProfiles>) {
+    this.origin = origin;
+    this.#byCutoff = byCutoff;
+  }
+
+  get cutoffs(): string[] {
+    return [...this.#byCutoff.keys()].sort();
+  }
+
+  /** The series' context: `profile` as of the origin, `foldProfiles` by cut-off day; null without profiles. */
+  contextFor(storeId: number, productId: number): { profile: SeasonalProfile; foldProfiles: Record<string, SeasonalProfile> } | null {
+    const profile = this.#byCutoff.get(this.origin)?.forSeries(storeId, productId);
+    if (!profile) return null;
+    const foldProfiles: Record<string, SeasonalProfile> = {};
+    for (const [cutoff, profiles] of this.#byCutoff) {
+      const p = cutoff === this.origin ? undefined : profiles.forSeries(storeId, productId);
+      if (p) foldProfiles[cutoff] = p;
+    }
+    return { profile, foldProfiles };
+  }
+}
+
+/** The origin and the last training day of each of `folds` folds of `holdoutDays` before it. */
+export function foldCutoffs(origin: string, holdoutDays: number, folds: number): string[] {
+  const days = [origin];
+  for (let k = 1; holdoutDays > 0 && k <= folds; k++) days.push(addDays(origin, -k * holdoutDays));
+  return days;
+}
+
+/** One query for every cut-off (sql/009): `seasonal_profiles_as_of` computes each from the days up to it. */
+export async function loadProfilesAsOf(sql: Sql, origin: string, cutoffs: readonly string[]): Promise<ProfilesAsOf> {
+  const rows = await sql.begin(async (tx) => {
+    // As in the refresh: the planner's guess for generate_series makes JIT cost more than the query.
+    await tx`set local jit = off`;
+    return tx<(ProfileRow & { cutoff: string })[]>`
+      select cutoff::text as cutoff, level, member_id, day_of_week, month_of_year, annual_growth
+      from seasonal_profiles_as_of(${sql.array([...new Set([origin, ...cutoffs])])}::date[])`;
+  });
+  const grouped = new Map<string, ProfileRow[]>();
+  for (const row of rows) {
+    if (!grouped.has(row.cutoff)) grouped.set(row.cutoff, []);
+    grouped.get(row.cutoff)!.push(row);
+  }
+  return new ProfilesAsOf(origin, new Map([...grouped].map(([cutoff, r]) => [cutoff, new SeasonalProfiles(r)])));
+}
+
 /**
- * Adds each series' profile as `context.profile` on its way to the fit
- * threads (plain numbers, cloned with the series). `profiles` null passes the
- * inputs through unchanged, which leaves the pooled candidate out.
+ * Adds each series' profiles as `context.profile` and `context.foldProfiles`
+ * on its way to the fit threads (plain numbers, cloned with the series).
+ * `profiles` null passes the inputs through unchanged, which leaves the
+ * pooled candidate out.
  */
 export async function* attachProfiles(
   inputs: AsyncIterable<SeriesInput>,
-  profiles: SeasonalProfiles | null,
+  profiles: ProfilesAsOf | null,
   seriesOf: (id: string) => { storeId: number; productId: number } | undefined,
 ): AsyncGenerator<SeriesInput> {
   for await (const input of inputs) {
     const series = profiles ? seriesOf(input.id) : undefined;
-    const profile = series && profiles?.forSeries(series.storeId, series.productId);
-    yield profile ? { ...input, context: { ...input.context, profile } } : input;
+    const context = series && profiles?.contextFor(series.storeId, series.productId);
+    yield context ? { ...input, context: { ...input.context, ...context } } : input;
   }
 }

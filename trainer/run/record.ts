@@ -14,7 +14,7 @@ export async function startRun(db: Database, version: string, trigger: RunTrigge
 }
 
 export async function finishRun(db: Database, runId: number, outcome: {
-  status: "published" | "failed" | "abandoned";
+  status: "published" | "failed" | "abandoned" | "superseded";
   origin?: string | null;
   seriesTotal?: number;
   seriesFailed?: number;

@@ -1,6 +1,8 @@
 // A cycle as every entry point runs it (`trainer run`, the scheduler, the
-// distributed coordinator): under the cycle lock, after marking runs that a
-// dead trainer left 'running' as abandoned, with metrics, progress and alerts.
+// distributed coordinator): under the cycle lock (checked again right before
+// the commit), after recording runs that a dead trainer left 'running' as
+// published when the store holds their version and as abandoned otherwise,
+// with metrics, progress and alerts.
 import type { Redis } from "@upstash/redis";
 import type { TrainerConfig } from "../config.ts";
 import type { Database, Sql } from "../db/connect.ts";
@@ -11,6 +13,7 @@ import type { CycleProgress } from "../ops/progress.ts";
 import { CycleAbandonedError, runCycle, type CycleDeps, type CycleSummary } from "../run/cycle.ts";
 import type { RunTrigger } from "../run/record.ts";
 import { abandonStaleRuns, acquireLock, LockBusyError } from "./lock.ts";
+import { reconcileRuns } from "./reconcile.ts";
 
 export interface GuardedCycleDeps {
   sql: Sql;
@@ -47,12 +50,15 @@ export async function runGuardedCycle(
     throw error;
   }
   try {
+    const recorded = await reconcileRuns(sql, deps.redis, config.KEY_PREFIX);
+    if (recorded.length) log.warn({ runs: recorded }, `recorded ${recorded.length} run(s) that published before their trainer stopped as published`);
     const stale = await abandonStaleRuns(sql);
     if (stale.length) log.warn({ runs: stale }, `marked ${stale.length} run(s) left 'running' by a stopped trainer as abandoned`);
     const summary = await runCycle(config, {
       sql, db: deps.db, redis: deps.redis, log,
       trigger: options.trigger,
       signal: options.signal,
+      beforeCommit: () => lock.verify(),
       createFitter: deps.createFitter,
       onProgress: deps.progress?.onProgress,
       onStage: (stage, ms) => {

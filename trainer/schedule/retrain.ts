@@ -1,7 +1,10 @@
 // Consumes the retrain requests the Worker enqueues (edge/contract/retrain.ts):
-// RPOP takes the oldest first; each request's JSON follows it through
-// running → done | failed. A cycle refits every series, so one cycle answers
-// every request taken before it, whether it named all series or some.
+// LMOVE takes the oldest first into a processing list in one step, so a
+// scheduler that dies with requests in hand leaves them there, and the next
+// one puts them back (recover) instead of losing them. Each request's JSON
+// follows it through running → done | failed. A cycle refits every series,
+// so one cycle answers every request taken before it, whether it named all
+// series or some.
 import type { Redis } from "@upstash/redis";
 import { newRetrainId, retrainKeys, type RetrainRequest } from "../../edge/contract/retrain.ts";
 
@@ -31,10 +34,13 @@ export class RetrainQueue {
   async take(max = 100): Promise<RetrainRequest[]> {
     const taken: RetrainRequest[] = [];
     while (taken.length < max) {
-      const id = await this.#redis.rpop<string>(this.#keys.queue);
+      const id = await this.#redis.lmove<string>(this.#keys.queue, this.#keys.processing, "right", "left");
       if (id === null) break;
       const text = await this.#redis.get<string>(this.#keys.request(id));
-      if (text === null) continue;
+      if (text === null) {
+        await this.#redis.lrem(this.#keys.processing, 1, id);
+        continue;
+      }
       const request = { ...(JSON.parse(text) as RetrainRequest), state: "running" as const, startedAt: new Date().toISOString() };
       await this.#save(request);
       taken.push(request);
@@ -48,6 +54,7 @@ export class RetrainQueue {
       await this.#save("version" in outcome
         ? { ...request, state: "done", finishedAt, version: outcome.version }
         : { ...request, state: "failed", finishedAt, error: outcome.error });
+      await this.#redis.lrem(this.#keys.processing, 1, request.id);
     }
   }
 
@@ -56,7 +63,28 @@ export class RetrainQueue {
     for (const request of [...requests].reverse()) {
       const { startedAt: _, ...queued } = request;
       await this.#save({ ...queued, state: "queued" });
+      // Queued again before it leaves `processing`: a crash in between repeats the request rather than losing it.
       await this.#redis.rpush(this.#keys.queue, request.id);
+      await this.#redis.lrem(this.#keys.processing, 1, request.id);
+    }
+  }
+
+  /**
+   * Puts back every request a stopped scheduler had taken, oldest at the
+   * consuming end. Only the holder of the schedule lock calls this, so no
+   * live scheduler can be working on them. Returns how many it put back.
+   */
+  async recover(): Promise<number> {
+    let recovered = 0;
+    for (;;) {
+      const id = await this.#redis.lmove<string>(this.#keys.processing, this.#keys.queue, "left", "right");
+      if (id === null) return recovered;
+      recovered++;
+      const text = await this.#redis.get<string>(this.#keys.request(id));
+      if (text !== null) {
+        const { startedAt: _, ...queued } = JSON.parse(text) as RetrainRequest;
+        await this.#save({ ...queued, state: "queued" });
+      }
     }
   }
 

@@ -23,6 +23,7 @@ export class Scheduler {
   #poller: NodeJS.Timeout | null = null;
   #current: { promise: Promise<GuardedOutcome>; abort: AbortController } | null = null;
   #stopping = false;
+  #recovered = false;
 
   constructor(config: TrainerConfig, deps: GuardedCycleDeps, options: SchedulerOptions = {}) {
     this.#config = config;
@@ -70,6 +71,12 @@ export class Scheduler {
   async pollRequests(): Promise<{ requests: RetrainRequest[]; result: GuardedOutcome | null }> {
     if (this.#current || this.#stopping) return { requests: [], result: null };
     await this.checkLiveVersion();
+    if (!this.#recovered) {
+      // Requests a stopped scheduler had taken go back first; this one holds the schedule lock, so nobody else has them.
+      const recovered = await this.#queue.recover();
+      this.#recovered = true;
+      if (recovered) this.#deps.log.warn({ recovered }, `put back ${recovered} retrain request(s) taken by a scheduler that stopped`);
+    }
     const requests = await this.#queue.take();
     if (requests.length === 0) return { requests, result: null };
     this.#deps.log.info({ requests: requests.map((r) => r.id) }, `retraining for ${requests.length} request(s)`);

@@ -39,6 +39,7 @@ describe("backtest", () => {
     expect(result.folds.map((f) => f.metrics.wape)).toEqual([0, 0, 0.5]);
     expect(result.metrics.wape).toBeCloseTo(0.5 / 3, 12);
     expect(result.params).toBe(28);
+    expect(result.folds.map((f) => f.params)).toEqual([14, 21, 28]);
   });
 
   it("fits on the training days and scores the held-out ones", () => {
@@ -68,6 +69,6 @@ describe("backtest", () => {
   it("reports no metrics when there is no fold", () => {
     const units = new Array(20).fill(3);
     const { metrics } = backtest(validateSeries({ id: "s", start: "2024-01-01", units, promo: new Array(20).fill(0) }, 60), 30, seasonalNaive);
-    expect(metrics).toEqual({ mase: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
+    expect(metrics).toEqual({ mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fitSeries } from "../../../trainer/models/fit-series.ts";
+import { fitSeries } from "../../../trainer/select/fit-series.ts";
 import { checkFitOptions } from "../../../trainer/models/options.ts";
 import { loadProphet } from "../../../trainer/models/prophet.ts";
 import type { FitOutcome, FitResult, SeriesInput } from "../../../trainer/models/types.ts";
@@ -36,11 +36,11 @@ describe("fitSeries", () => {
   it("skips the backtest when holdoutDays is 0 or the series is too short for one", () => {
     expect(expectOk(fitSeries(series, { ...options, holdoutDays: 0 })).metrics.holdoutDays).toBe(0);
     const short = { ...series, units: series.units.slice(0, 40), promo: series.promo.slice(0, 40) };
-    expect(expectOk(fitSeries(short, options)).metrics).toEqual({ mase: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
+    expect(expectOk(fitSeries(short, options)).metrics).toEqual({ mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
   });
 
-  it("without interval draws, gives point intervals and no coverage", () => {
-    const result = expectOk(fitSeries(series, { ...options, uncertaintySamples: 0 }));
+  it("with the models' own intervals and no interval draws, gives point intervals and no coverage", () => {
+    const result = expectOk(fitSeries(series, { ...options, intervals: "model", uncertaintySamples: 0 }));
     expect(result.forecast.lower).toEqual(result.forecast.point);
     expect(result.metrics.coverage).toBeNull();
   });

@@ -2,12 +2,13 @@
 // which demand classes it is worth trying on and fits one series; the
 // backtest, selection, warm starts and publishing treat every entry alike,
 // so adding a model is adding an entry here.
-import type { DemandClass } from "../select/classify.ts";
-import { croston, crostonRate, flatForecast, sbaRate, tsb, tsbRate } from "./intermittent.ts";
-import { fitPooled } from "./pooled.ts";
-import { fitProphet, type Holiday } from "./prophet.ts";
-import { seasonalNaive } from "./seasonal-naive.ts";
-import type { Forecast, ModelSeries } from "./types.ts";
+import { croston, crostonRate, flatForecast, sbaRate, tsb, tsbRate } from "../models/intermittent.ts";
+import { fitPooled } from "../models/pooled.ts";
+import { fitProphet, type Holiday } from "../models/prophet.ts";
+import { seasonalNaive } from "../models/seasonal-naive.ts";
+import { sesOptimized, windowAverage } from "../models/smoothing.ts";
+import type { Forecast, ModelSeries } from "../models/types.ts";
+import type { DemandClass } from "./classify.ts";
 
 export interface CandidateSettings {
   horizon: number;
@@ -37,6 +38,11 @@ export interface Candidate {
   family: "prophet" | "intermittent" | "naive" | (string & {});
   /** Demand classes it is tried on; "none" (no demand at all) never reaches a candidate. */
   classes: readonly DemandClass[];
+  /**
+   * "expensive" (a numerical optimiser per fit) is backtested after every
+   * cheap candidate, and its folds stop as soon as it can no longer win.
+   */
+  cost: "cheap" | "expensive";
   /** Throws SeriesError when it cannot fit; the candidate is then left out of the selection. */
   fit(series: ModelSeries, settings: CandidateSettings): CandidateFit;
 }
@@ -47,12 +53,15 @@ const DENSE: readonly DemandClass[] = ["smooth", "erratic"];
 /** Smoothing constants for Croston's family: 0.1 is the usual choice in the literature for daily data. */
 const ALPHA = 0.1;
 const BETA = 0.1;
+/** The M5 competition's moving-average benchmark window. */
+const MOVING_AVERAGE_DAYS = 28;
 
 function prophet(name: string, seasonalityMode: "additive" | "multiplicative"): Candidate {
   return {
     name,
     family: "prophet",
     classes: DENSE,
+    cost: "expensive",
     fit(series, settings) {
       const fit = fitProphet(series, { ...settings, seasonalityMode }, settings.warm);
       return { forecast: fit.forecast, params: fit.params };
@@ -65,6 +74,7 @@ function intermittent(name: string, rate: (units: Float64Array) => { rate: numbe
     name,
     family: "intermittent",
     classes: SPARSE,
+    cost: "cheap",
     fit(series, { horizon, level }) {
       const fitted = rate(series.units) ?? { rate: 0, params: {} };
       return { forecast: flatForecast(series.units, fitted.rate, horizon, level), params: fitted.params };
@@ -93,13 +103,37 @@ export const CANDIDATES: readonly Candidate[] = Object.freeze([
     name: "pooled",
     family: "pooled",
     classes: ALL,
+    cost: "cheap",
     fit: (series, { horizon, level }) => fitPooled(series, { horizon, level }),
+  },
+  {
+    // statsforecast's SimpleExponentialSmoothingOptimized: a level that follows recent demand.
+    name: "ses",
+    family: "smoothing",
+    classes: ALL,
+    cost: "cheap",
+    fit(series, { horizon, level }) {
+      const p = sesOptimized(series.units);
+      return { forecast: flatForecast(series.units, p.level, horizon, level), params: p };
+    },
+  },
+  {
+    // statsforecast's WindowAverage over 28 days: the M5 benchmark intermittent demand is judged against.
+    name: "moving_average",
+    family: "smoothing",
+    classes: ALL,
+    cost: "cheap",
+    fit(series, { horizon, level }) {
+      const rate = windowAverage(series.units, MOVING_AVERAGE_DAYS);
+      return { forecast: flatForecast(series.units, rate, horizon, level), params: { window: MOVING_AVERAGE_DAYS, rate } };
+    },
   },
   {
     // The floor: a model that cannot beat last week's sales is not chosen.
     name: "seasonal_naive",
     family: "naive",
     classes: ALL,
+    cost: "cheap",
     fit: (series, { horizon, level }) => ({ forecast: seasonalNaive(Array.from(series.units), horizon, level), params: null }),
   },
 ]);

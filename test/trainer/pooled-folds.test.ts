@@ -1,0 +1,71 @@
+// Leak-free folds through real Postgres: a spike in a series and a level
+// shift in the other series of its product and of its store, all after the
+// newest fold's cut-off, must not move any fold's fit of that series, nor the
+// scores of the folds whose days they do not touch.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upsertCatalog, type CatalogIds } from "../../trainer/ingest/catalog.ts";
+import { loadSales } from "../../trainer/ingest/sales.ts";
+import { loadProphet } from "../../trainer/models/prophet.ts";
+import type { FitOutcome } from "../../trainer/models/types.ts";
+import { fetchSeries, loadDimensions } from "../../trainer/run/fetch.ts";
+import { foldCutoffs, loadProfilesAsOf } from "../../trainer/run/profiles.ts";
+import { refreshFeatures } from "../../trainer/run/refresh.ts";
+import { fitSeries } from "../../trainer/select/fit-series.ts";
+import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
+import { DAY, isoDay, sharedShapeGrid } from "./pooled-grid.ts";
+
+const LAST = Date.UTC(2024, 8, 29);
+const HOLDOUT = 28;
+const FOLDS = 3;
+const options = { horizon: HOLDOUT, level: 0.8, holdoutDays: HOLDOUT, folds: FOLDS, seed: 1 };
+let database: TestDatabase;
+let ids: CatalogIds;
+
+/** Fits s1/p1 from the database as the cycle does: profiles as of the origin and every fold's cut-off. */
+async function fitTarget(): Promise<FitOutcome> {
+  await refreshFeatures(database.sql, 365, { profileDays: 730 });
+  const origin = isoDay(LAST);
+  const profiles = await loadProfilesAsOf(database.sql, origin, foldCutoffs(origin, HOLDOUT, FOLDS));
+  for await (const r of fetchSeries(database.sql, await loadDimensions(database.sql))) {
+    if (r.store !== "s1" || r.product !== "p1") continue;
+    const result = fitSeries({ id: "s1/p1", start: r.start, units: r.units, promo: r.promo, context: profiles.contextFor(r.storeId, r.productId)! }, options);
+    if (!result.ok) throw new Error(result.error.message);
+    return result;
+  }
+  throw new Error("s1/p1 not fetched");
+}
+
+beforeAll(async () => {
+  database = await isolatedDatabase();
+  const { catalog, sales } = sharedShapeGrid({ stores: 2, products: 2, days: 730, last: LAST, level: 6, seed: 11 });
+  ids = await upsertCatalog(database.sql, catalog);
+  await loadSales(database.sql, ids, sales);
+  await loadProphet();
+}, 180_000);
+
+afterAll(async () => database?.close());
+
+describe("folds see only the days before their cut-off", () => {
+  it("keep their fits and scores when the days after the newest cut-off change, here and in the series it pools with", async () => {
+    const before = await fitTarget();
+    // After the newest fold's cut-off: a spike in s1/p1, tripled demand for p1 in s2 and for s1's p2.
+    const after = Array.from({ length: HOLDOUT }, (_, i) => isoDay(LAST - i * DAY));
+    await loadSales(database.sql, ids, [
+      ...after.map((day, i) => ({ store: "s1", product: "p1", day, units: i === 5 ? 500 : 6, promo: false })),
+      ...after.map((day) => ({ store: "s2", product: "p1", day, units: 30, promo: false })),
+      ...after.map((day) => ({ store: "s1", product: "p2", day, units: 30, promo: false })),
+    ]);
+    const changed = await fitTarget();
+
+    const folds = (r: FitOutcome) => (r.params as { $folds: Record<string, { cutoff: string; params: unknown }[]> }).$folds;
+    expect(Object.keys(folds(before))).toContain("pooled");
+    for (const [model, fits] of Object.entries(folds(before))) {
+      // Every fold's fitted params: the same to the last bit.
+      expect(folds(changed)[model], model).toEqual(fits);
+      const [was, now] = [before, changed].map((r) => r.scores.find((s) => s.model === model)!);
+      expect(now.folds.slice(0, FOLDS - 1), model).toEqual(was.folds.slice(0, FOLDS - 1));
+    }
+    // The final fit does see the new days.
+    expect(changed.params).not.toEqual(before.params);
+  }, 240_000);
+});

@@ -1,0 +1,51 @@
+// What a run does with one series, from what the fetch provides (its data
+// hash and the last published result): skip it (unchanged data and
+// settings, young model: republish), refit the last winner alone (within
+// RESELECT_DAYS of the last full selection), or run the full selection.
+import { daysBetween } from "../days.ts";
+import type { Metrics, RefitPlan } from "../models/types.ts";
+import { selectedOn } from "../select/fit-series.ts";
+import type { PreviousResult, SeriesRecord } from "./fetch.ts";
+
+export type FitPlan =
+  | { kind: "skip"; previous: PreviousResult }
+  | { kind: "refit"; plan: RefitPlan }
+  | { kind: "select" };
+
+export interface PlanRules {
+  /** settingsHash of this run's fit options: another hash means another model setup, so select. */
+  settings: string;
+  /** MODEL_MAX_AGE_HOURS: older results are refitted even when nothing changed (0: always). */
+  maxAgeHours: number;
+  /** RESELECT_DAYS: a full selection once the last is this many days old; 1: every run selects. */
+  reselectDays: number;
+  /** The run's last day (YYYY-MM-DD). */
+  origin: string;
+}
+
+const EMPTY: Metrics = { mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 };
+
+export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous">, rules: PlanRules, now = Date.now()): FitPlan {
+  const previous = record.previous;
+  if (!previous || previous.errorCode !== null || previous.forecast === null || previous.settingsHash !== rules.settings) return { kind: "select" };
+  if (reusable(previous, record.dataHash, rules.maxAgeHours, now)) return { kind: "skip", previous };
+  const on = selectedOn(previous.params);
+  if (!on || previous.model === "zero") return { kind: "select" };
+  const age = daysBetween(on, rules.origin);
+  if (rules.reselectDays <= 1 || !(age >= 0 && age < rules.reselectDays)) return { kind: "select" };
+  return {
+    kind: "refit",
+    plan: {
+      model: previous.model,
+      demandClass: previous.demandClass ?? "smooth",
+      metrics: { ...EMPTY, ...previous.metrics } as Metrics,
+      scores: Array.isArray(previous.scores) ? previous.scores : [],
+    },
+  };
+}
+
+/** Same data as the stored fit and a model younger than MODEL_MAX_AGE_HOURS (0: never reused). */
+function reusable(previous: PreviousResult, dataHash: string, maxAgeHours: number, now: number): boolean {
+  if (maxAgeHours <= 0 || previous.fittedAt === null || previous.dataHash !== dataHash) return false;
+  return now - previous.fittedAt.getTime() < maxAgeHours * 3_600_000;
+}
