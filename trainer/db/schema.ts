@@ -177,7 +177,7 @@ export const fitJobInput = pgTable("fit_job_input", {
   input: jsonb("input").notNull(),
 }, (t) => [primaryKey({ columns: [t.runId, t.seq] })]);
 
-/** Planned promotions (sql/010): a store (with or without a product), or a city with a product, over a span of days. */
+/** Planned promotions (sql/010): a store's product, a whole store (no product) or a product in every store of a city (no store). */
 export const promotionPlan = pgTable("promotion_plan", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   storeId: integer("store_id").references(() => store.id, { onDelete: "cascade" }),
