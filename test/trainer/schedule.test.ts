@@ -142,7 +142,8 @@ describe("scheduled cycles", () => {
       await store.redis.set(rk.request(r.id), JSON.stringify(r), { ex: 3600 });
       await store.redis.lpush(rk.queue, r.id);
     }
-    const scheduler = new Scheduler(config, deps);
+    // Every run selects: a refit between selections carries the last scores over, and would hide the drop.
+    const scheduler = new Scheduler(loadConfig(env({ RESELECT_DAYS: "1" }), { needsStore: true }), deps);
     const { requests: taken, result } = await scheduler.pollRequests();
     expect(taken.map((r) => r.id)).toEqual(["rt-aaaaaaaaaaaa", "rt-bbbbbbbbbbbb"]);
     expect(result?.outcome).toBe("published");
