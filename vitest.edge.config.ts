@@ -22,6 +22,8 @@ export default defineProject({
             TEST_SILENT_STORE_URL: endpoints.silentStoreUrl,
             TEST_STORE_BACKEND: endpoints.storeBackend,
           },
+          // A rate limiter small enough for a test to run past (wrangler.toml's allows 600 a minute).
+          ratelimits: { TEST_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
         },
       };
     }),

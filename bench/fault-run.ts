@@ -41,7 +41,6 @@ const STAGES: { stage: string; after: string | null; delayMs?: number }[] = [
   { stage: "record", after: "stage fit done" },
   { stage: "staging/commit", after: "stage record done" },
   { stage: "finish (after the commit)", after: "stage publish done" },
-  { stage: "accurate variant", after: "published", delayMs: 500 },
 ];
 
 interface Row { scenario: string; kills: number; mixed: number; wrongRuns: number; keysWithoutTtl: number }
@@ -123,16 +122,14 @@ async function main(): Promise<void> {
     const reader = (async () => {
       while (reading) {
         try {
-          for (const mode of ["", "&mode=accurate"]) {
-            const res = await fetch(`${origin}/v1/forecast?city=*&store=*&product=*&h=7${mode}`);
-            if (res.status !== 200) {
-              await res.arrayBuffer();
-              continue;
-            }
-            const body = await res.json() as { version: string; series: { version: string }[] };
-            answers++;
-            if (body.series.some((s) => s.version !== body.version)) mixed++;
+          const res = await fetch(`${origin}/v1/forecast?city=*&store=*&product=*&h=7`);
+          if (res.status !== 200) {
+            await res.arrayBuffer();
+            continue;
           }
+          const body = await res.json() as { version: string; series: { version: string }[] };
+          answers++;
+          if (body.series.some((s) => s.version !== body.version)) mixed++;
         } catch {
           // the store stopped: the Worker answers 503, counted as no answer
         }
@@ -188,7 +185,7 @@ async function main(): Promise<void> {
     reading = false;
     await reader;
     console.log(`\n### Trainer fault run (${new Date().toISOString().slice(0, 10)}): ${database.label}, store ${redisUrl ? "Redis" : "in-process"}\n`);
-    console.log(`1 city × 2 stores × 3 products, 120 days; ${answers} grid answers read through the Worker (fast and accurate variants, edge cache off).\n`);
+    console.log(`1 city × 2 stores × 3 products, 120 days; ${answers} grid answers read through the Worker (edge cache off).\n`);
     console.log("| scenario | kills | mixed-version answers | runs in a wrong state after the next cycle | version keys without TTL (not live) |");
     console.log("| --- | ---: | ---: | ---: | ---: |");
     for (const r of rows) console.log(`| ${r.scenario} | ${r.kills} | ${r.mixed} | ${r.wrongRuns} | ${r.keysWithoutTtl} |`);

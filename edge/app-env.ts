@@ -1,11 +1,11 @@
 // The Hono environment every route and middleware of the Worker shares.
+import type { RequestIdVariables } from "hono/request-id";
+import type { TimingVariables } from "hono/timing";
 import type { Env } from "./config.ts";
-import type { EdgeContextVariables } from "./middleware/edge-context.ts";
-import type { ForecastVersionVariables } from "./middleware/forecast-version.ts";
-import type { RequestContextVariables } from "./middleware/request-context.ts";
-import type { ServerTimingVariables } from "./middleware/server-timing.ts";
+import type { AccessVariables } from "./middleware/access.ts";
+import type { ForecastContextVariables } from "./middleware/forecast-context.ts";
 
 export interface AppEnv {
   Bindings: Env;
-  Variables: EdgeContextVariables & ServerTimingVariables & ForecastVersionVariables & RequestContextVariables;
+  Variables: RequestIdVariables & TimingVariables & AccessVariables & ForecastContextVariables;
 }

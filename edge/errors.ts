@@ -11,7 +11,7 @@ export interface ErrorBody {
 /** Messages can quote input or upstream text; keep responses short. */
 const MAX_MESSAGE = 1000;
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 414 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 414 | 429 | 500 | 503;
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -67,6 +67,14 @@ export class UrlTooLongError extends ApiError {
   }
 }
 
+/** A request body over the route's size limit: 413, refused before it is read whole. */
+export class BodyTooLargeError extends ApiError {
+  override name = "BodyTooLargeError";
+  constructor(message: string) {
+    super(413, "body_too_large", message);
+  }
+}
+
 /** Over the rate limit: 429 with Retry-After and the RateLimit headers. */
 export class RateLimitedError extends ApiError {
   override name = "RateLimitedError";
@@ -91,13 +99,29 @@ export class StoreUnavailableError extends UnavailableError {
   }
 }
 
-/** The Worker's environment is incomplete or invalid; lists every problem. */
+/** One bad variable: its name, what it must be, and (for the logs only) what it was. */
+export interface ConfigProblem {
+  variable: string;
+  rule: string;
+  got?: string;
+}
+
+/**
+ * The Worker's environment is incomplete or invalid. The answer names every
+ * bad variable and what it must be, never its value: anyone can read it. The
+ * values go to the Worker log for the operator.
+ */
 export class ConfigError extends UnavailableError {
   override name = "ConfigError";
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super("config_invalid", `The Worker is misconfigured: ${problems.join("; ")}`);
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super("config_invalid", `The Worker is misconfigured: ${problems.map((p) => `${p.variable} ${p.rule}`).join("; ")}`);
     this.problems = problems;
+  }
+
+  /** The operator's version, with the values found. */
+  get detail(): string {
+    return this.problems.map((p) => `${p.variable} ${p.rule}${p.got ? `, got ${p.got}` : ""}`).join("; ");
   }
 }
 
@@ -119,14 +143,15 @@ export function handleError(err: Error, c: Context): Response {
     // 503s are operational signals: one log line with the cause for the on-call engineer.
     if (err.status >= 500) {
       const cause = err.cause instanceof Error ? ` (cause: ${err.cause.name}: ${err.cause.message})` : "";
-      console.warn(`${err.code}: ${err.message}${cause}`);
+      console.warn(`${err.code}: ${err instanceof ConfigError ? err.detail : err.message}${cause}`);
     }
     const response = errorResponse(err.status, err.code, err.message);
     for (const [name, value] of Object.entries(err.headers)) response.headers.set(name, value);
     return response;
   }
   if (err instanceof HTTPException) {
-    return errorResponse(err.status, "http_error", err.message || "request rejected");
+    // Hono middleware (bearerAuth, bodyLimit) is given responses in this shape; anything else gets it here.
+    return err.res ?? errorResponse(err.status, "http_error", err.message || "request rejected");
   }
   console.error(`unhandled error on ${c.req.method} ${c.req.path}`, err);
   return errorResponse(500, "internal", "unexpected error in the forecast Worker; the details are in the Worker logs");

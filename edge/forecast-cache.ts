@@ -38,14 +38,26 @@ export class ForecastCache {
 
   /** The cache key of one response body: prefix, version, then what was asked. */
   key(version: string, path: string): string {
-    return `${this.#origin}/__forecast-cache/${this.#config.keyPrefix}/${version}/${path}`;
+    return `${this.#config.keyPrefix}/${version}/${path}`;
+  }
+
+  /** The Cache API's key: a URL inside the Worker's own zone. */
+  #url(key: string): string {
+    return `${this.#origin}/__forecast-cache/${key}`;
+  }
+
+  /** The memory tier alone, without a promise: the hot path. */
+  remembered(key: string): { gzip: Gzip; tier: CacheTier } | null {
+    if (!this.enabled) return null;
+    const gzip = memoryTier.get(key);
+    return gzip ? { gzip, tier: "memory" } : null;
   }
 
   async get(key: string): Promise<{ gzip: Gzip; tier: CacheTier } | null> {
     if (!this.enabled) return null;
-    const remembered = memoryTier.get(key);
-    if (remembered) return { gzip: remembered, tier: "memory" };
-    const cached = await caches.default.match(key);
+    const remembered = this.remembered(key);
+    if (remembered) return remembered;
+    const cached = await caches.default.match(this.#url(key));
     if (!cached) return null;
     const gzip = new Uint8Array(await cached.arrayBuffer());
     memoryTier.set(key, gzip, gzip.byteLength);
@@ -64,7 +76,7 @@ export class ForecastCache {
       headers: { "Content-Type": "application/octet-stream", "Cache-Control": `public, max-age=${maxAge}`, ETag: body.etag },
     });
     this.#waitUntil(
-      caches.default.put(key, entry).catch((err: unknown) => {
+      caches.default.put(this.#url(key), entry).catch((err: unknown) => {
         // A failed cache write costs one store read later; it must not fail the request.
         console.warn("Cache API put failed", err);
       }),

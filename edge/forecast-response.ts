@@ -1,6 +1,7 @@
-// Turns a cached or freshly read gzip body into the HTTP response: the bytes
-// pass through untouched for clients that accept gzip, are decompressed for
-// those that do not, and a matching If-None-Match gets a bodiless 304.
+// Turns a cached or freshly read gzip body into the HTTP response, built
+// once with all its headers: the bytes pass through untouched for clients
+// that accept gzip, are decompressed for those that do not, and a matching
+// If-None-Match gets a bodiless 304.
 import type { ForecastBody } from "./forecast-cache.ts";
 import type { ResolvedVersion } from "./version.ts";
 
@@ -9,10 +10,14 @@ export interface ForecastResponseOptions {
   cacheMaxAgeSeconds: number;
   /** Defaults to JSON; the binary representation sets its own. */
   contentType?: string;
+  /** More headers for the answer, e.g. which variant was served. */
+  headers?: Record<string, string>;
 }
 
 export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
   if (!acceptEncoding) return false;
+  // The common header ("gzip, deflate, br") needs no parsing.
+  if (/^\s*gzip\s*(,|$)/.test(acceptEncoding)) return true;
   return acceptEncoding.split(",").some((part) => {
     const [coding, ...params] = part.trim().toLowerCase().split(";");
     if (coding !== "gzip" && coding !== "*" && coding !== "x-gzip") return false;
@@ -21,10 +26,14 @@ export function acceptsGzip(acceptEncoding: string | null | undefined): boolean 
   });
 }
 
-/** If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored. */
-export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+/**
+ * If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are
+ * ignored. `*` matches only a representation that exists, so it is honoured
+ * only once the body is known (`exists`).
+ */
+export function etagMatches(ifNoneMatch: string | null | undefined, etag: string, exists: boolean): boolean {
   if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === "*") return true;
+  if (ifNoneMatch.trim() === "*") return exists;
   const bare = etag.replace(/^W\//, "");
   return ifNoneMatch.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === bare);
 }
@@ -41,7 +50,8 @@ function headersFor(etag: string, options: ForecastResponseOptions): Record<stri
     ETag: etag,
     Vary: "Accept-Encoding, Accept",
     "X-Forecast-Version": options.version.id,
-    "X-Forecast-Pinned": String(options.version.pinned),
+    "X-Forecast-Pinned": options.version.pinned ? "true" : "false",
+    ...options.headers,
   };
   // Served from cache past the pointer's freshness window: say so, as RFC 5861 caches do with Warning.
   if (options.version.stale) headers["X-Forecast-Stale"] = options.version.stale;
@@ -49,21 +59,25 @@ function headersFor(etag: string, options: ForecastResponseOptions): Record<stri
 }
 
 /** A 304 when the client already holds this representation, else null. */
-export function notModified(request: Request, gzipEtag: string, options: ForecastResponseOptions): Response | null {
+export function notModified(request: Request, gzipEtag: string, options: ForecastResponseOptions, exists: boolean): Response | null {
+  const ifNoneMatch = request.headers.get("If-None-Match");
+  if (!ifNoneMatch) return null;
   const etag = acceptsGzip(request.headers.get("Accept-Encoding")) ? gzipEtag : identityEtag(gzipEtag);
-  if (!etagMatches(request.headers.get("If-None-Match"), etag)) return null;
+  if (!etagMatches(ifNoneMatch, etag, exists)) return null;
   const headers = headersFor(etag, options);
   delete headers["Content-Type"];
   return new Response(null, { status: 304, headers });
 }
 
 export function forecastResponse(request: Request, body: ForecastBody, options: ForecastResponseOptions): Response {
-  const unchanged = notModified(request, body.etag, options);
+  const unchanged = notModified(request, body.etag, options, true);
   if (unchanged) return unchanged;
   if (acceptsGzip(request.headers.get("Accept-Encoding"))) {
+    const headers = headersFor(body.etag, options);
+    headers["Content-Encoding"] = "gzip";
     // encodeBody "manual": the bytes are gzip already; the runtime must not encode them again.
-    return new Response(body.gzip, { encodeBody: "manual", headers: { ...headersFor(body.etag, options), "Content-Encoding": "gzip" } });
+    return new Response(body.gzip, { encodeBody: "manual", headers } as ResponseInit);
   }
-  const json = new Blob([body.gzip as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const json = new Blob([body.gzip]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(json, { headers: headersFor(identityEtag(body.etag), options) });
 }

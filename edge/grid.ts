@@ -1,17 +1,27 @@
 // Which series a grid request names. Stores belong to one city, so a grid is
 // not a plain cross product: a store only pairs with its own city.
-import { sha256Hex } from "./contract/api-keys.ts";
+import { sha256Hex } from "./contract/digest.ts";
 import { CODE_PATTERN, seriesField } from "./contract/keys.ts";
+import { BadRequestError } from "./errors.ts";
 import type { LoadedManifest } from "./manifest.ts";
+import { MemoryCache } from "./memory-cache.ts";
 import type { CodeList } from "./params.ts";
 
-/** The default of MAX_GRID_SERIES. */
-export const MAX_GRID_SERIES = 1000;
+export { MAX_GRID_SERIES } from "./config.ts";
 
 export interface GridQuery {
   city: CodeList;
   store: CodeList;
   product: CodeList;
+}
+
+/** What planning needs of a loaded manifest (the trainer's prefetch builds it from a manifest it holds). */
+export type GridCatalogue = Pick<LoadedManifest, "manifest" | "storeCity">;
+
+/** Whether every code the query names is in the manifest: only such grids are sampled as hot. */
+export function manifestHolds(loaded: LoadedManifest, query: GridQuery): boolean {
+  const all = (list: CodeList, known: { has(code: string): boolean }) => list === "*" || list.every((code) => known.has(code));
+  return all(query.city, loaded.cities) && all(query.store, loaded.storeCity) && all(query.product, loaded.products) && gridSize(loaded, query) > 0;
 }
 
 export interface GridPlan {
@@ -27,6 +37,22 @@ export function canonicalGridQuery(query: GridQuery): string {
   return `city=${axis(query.city)}&store=${axis(query.store)}&product=${axis(query.product)}`;
 }
 
+/** How many series a grid names, counted without building it. */
+export function gridSize({ manifest, storeCity }: GridCatalogue, query: GridQuery): number {
+  const dims = manifest.dimensions;
+  const cities = query.city === "*" ? null : new Set(query.city);
+  let locations = 0;
+  for (const store of query.store === "*" ? dims.stores.map((s) => s.code) : query.store) {
+    const home = storeCity.get(store);
+    if (home !== undefined) {
+      if (cities === null || cities.has(home)) locations++;
+    } else if (cities !== null) {
+      locations += cities.size;
+    }
+  }
+  return locations * (query.product === "*" ? dims.products.length : query.product.length);
+}
+
 /**
  * Resolves `*` against the manifest and pairs each store with its city. A
  * store the manifest does not know pairs with each city named explicitly, so
@@ -34,7 +60,16 @@ export function canonicalGridQuery(query: GridQuery): string {
  * come in manifest order (unknown codes last, alphabetically) whatever order
  * the query used, so equal grids share one cache entry and one ETag.
  */
-export function planGrid({ manifest, storeCity }: LoadedManifest, query: GridQuery): GridPlan {
+export function planGrid(loaded: GridCatalogue, query: GridQuery, maxSeries = Infinity): GridPlan {
+  // Counted first: unknown stores pair with every named city, so a short URL can name a huge grid.
+  const size = gridSize(loaded, query);
+  if (size > maxSeries) {
+    throw new BadRequestError(
+      "grid_too_large",
+      `the request names ${size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
+    );
+  }
+  const { manifest, storeCity } = loaded;
   const dims = manifest.dimensions;
   const cities = new Set(query.city === "*" ? dims.cities.map((c) => c.code) : query.city);
   const stores = inManifestOrder(query.store, dims.stores);
@@ -80,9 +115,17 @@ export function gridFields(plan: GridPlan): string[] {
  * use a digest of the canonical form; the trainer computes the same path.
  */
 export async function gridCachePath(version: string, h: number, canonical: string): Promise<{ cachePath: string; digest: string }> {
-  const digest = await sha256Hex(`${version}|h${h}|${canonical}`);
+  const named = `${version}|h${h}|${canonical}`;
+  // Remembered per isolate: a repeated grid (a memory hit) computes no digest.
+  let digest = digests.get(named);
+  if (digest === undefined) {
+    digest = await sha256Hex(named);
+    digests.set(named, digest, named.length * 2 + 64);
+  }
   return { cachePath: `h${h}/grid/${digest}`, digest };
 }
+
+const digests = new MemoryCache<string>({ maxEntries: 4096, maxBytes: 4 * 1024 * 1024 });
 
 /** The member a grid request counts under in the hot-grid sorted set. */
 export function hotGridMember(h: number, canonical: string): string {

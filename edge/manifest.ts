@@ -12,6 +12,8 @@ export interface LoadedManifest {
   manifest: Manifest;
   /** store code → city code, for telling real series from wrong combinations. */
   storeCity: Map<string, string>;
+  cities: Set<string>;
+  products: Set<string>;
 }
 
 const manifests = new MemoryCache<LoadedManifest>({ maxEntries: 16, maxBytes: 8 * 1024 * 1024 });
@@ -28,7 +30,23 @@ export async function loadManifest(config: EdgeConfig, store: ForecastStore, ver
     );
   }
   const manifest = JSON.parse(raw) as Manifest;
-  const loaded = { raw, manifest, storeCity: new Map(manifest.dimensions.stores.map((s) => [s.code, s.city])) };
+  const loaded = describeManifest(raw, manifest);
   manifests.set(slot, loaded, raw.length * 2);
   return loaded;
+}
+
+export function describeManifest(raw: string, manifest: Manifest): LoadedManifest {
+  const { cities, stores, products } = manifest.dimensions;
+  return {
+    raw,
+    manifest,
+    storeCity: new Map(stores.map((s) => [s.code, s.city])),
+    cities: new Set(cities.map((c) => c.code)),
+    products: new Set(products.map((p) => p.code)),
+  };
+}
+
+/** The manifest if this isolate has it already, without a read: for work that may be skipped. */
+export function loadedManifest(config: EdgeConfig, version: string): LoadedManifest | undefined {
+  return manifests.get(`${config.upstashUrl}|${config.keyPrefix}|${version}`);
 }

@@ -22,21 +22,35 @@ export interface ForecastStore {
   history(version: string, field: string): Promise<string | null>;
   /** Many series' histories in one round trip, in the order asked. */
   historyMany(version: string, fields: string[]): Promise<(string | null)[]>;
+  /** Whether the version's accurate variant is complete. */
+  accurateReady(version: string): Promise<boolean>;
+  /**
+   * Series of one horizon from a variant's hash (variant.ts): the accurate
+   * one, or Prophet's, which falls back to the main hash for the series whose
+   * selected model was Prophet (they are stored once).
+   */
+  variantMany(tag: "accurate" | "prophet", version: string, h: Horizon, fields: string[]): Promise<(string | null)[]>;
 }
 
 // One client per isolate and configuration: the client holds no I/O objects,
 // so it is safe to share across requests and saves rebuilding it per request.
+// Looked up by the configuration object first (stable for an isolate's
+// lifetime), by its settings only when a new configuration appears.
 const clients = new Map<string, { store: ForecastStore; redis: Redis }>();
+const byConfig = new WeakMap<EdgeConfig, { store: ForecastStore; redis: Redis }>();
 
 function clientFor(config: EdgeConfig): { store: ForecastStore; redis: Redis } {
+  let client = byConfig.get(config);
+  if (client) return client;
   const id = `${config.upstashUrl}|${config.upstashToken}|${config.keyPrefix}|${config.storeTimeoutMs}`;
-  let client = clients.get(id);
+  client = clients.get(id);
   if (!client) {
     if (clients.size > 16) clients.clear();
     const redis = redisClient(config);
     client = { redis, store: upstashStore(config, redis) };
     clients.set(id, client);
   }
+  byConfig.set(config, client);
   return client;
 }
 
@@ -58,7 +72,7 @@ export async function storeCall<T>(config: EdgeConfig, what: string, run: () => 
     return result;
   } catch (err) {
     recordStoreCall(performance.now() - started, false);
-    throw storeError(err, what, safeHost(config.upstashUrl), config.storeTimeoutMs);
+    throw storeError(err, what, config.storeTimeoutMs);
   }
 }
 
@@ -84,45 +98,42 @@ function redisClient(config: EdgeConfig): Redis {
 function upstashStore(config: EdgeConfig, redis: Redis): ForecastStore {
   const k: Keys = keys(config.keyPrefix);
   const call = <T>(what: string, run: () => Promise<T>): Promise<T> => storeCall(config, what, run);
+  // With automaticDeserialization off the client hands back Redis' own reply: an array.
+  const hmget = async (what: string, key: string, fields: string[]) =>
+    fields.length === 0 ? [] : ((await call(what, () => redis.hmget(key, ...fields))) as unknown as (string | null)[]);
 
   return {
     live: () => call("GET live pointer", () => redis.get<string>(k.live)),
     exists: async (version) => (await call("EXISTS manifest", () => redis.exists(k.manifest(version)))) === 1,
     manifest: (version) => call("GET manifest", () => redis.get<string>(k.manifest(version))),
     series: (version, h, field) => call("HGET series", () => redis.hget<string>(k.horizon(version, h), field)),
-    seriesMany: async (version, h, fields) => {
-      if (fields.length === 0) return [];
-      // With automaticDeserialization off the client hands back Redis' own reply: an array.
-      const values = await call("HMGET grid", () => redis.hmget(k.horizon(version, h), ...fields));
-      return values as unknown as (string | null)[];
-    },
+    seriesMany: (version, h, fields) => hmget("HMGET grid", k.horizon(version, h), fields),
     history: (version, field) => call("HGET history", () => redis.hget<string>(k.history(version), field)),
-    historyMany: async (version, fields) => {
-      if (fields.length === 0) return [];
-      const values = await call("HMGET history grid", () => redis.hmget(k.history(version), ...fields));
-      return values as unknown as (string | null)[];
+    historyMany: (version, fields) => hmget("HMGET history grid", k.history(version), fields),
+    accurateReady: async (version) => (await call("EXISTS accurate ready", () => redis.exists(k.accurateReady(version)))) === 1,
+    variantMany: async (tag, version, h, fields) => {
+      if (tag === "accurate") return hmget("HMGET accurate", k.accurateHorizon(version, h), fields);
+      const prophet = await hmget("HMGET prophet", k.prophetHorizon(version, h), fields);
+      const missing = fields.filter((_, i) => prophet[i] === null);
+      if (missing.length === 0) return prophet;
+      const rest = await hmget("HMGET forecasts", k.horizon(version, h), missing);
+      let next = 0;
+      return prophet.map((value) => value ?? rest[next++] ?? null);
     },
   };
 }
 
-function storeError(err: unknown, what: string, host: string, timeoutMs: number): StoreUnavailableError {
+// Callers may be anonymous: the answer says what failed and what to do, never
+// the store's host or the upstream text, which travel in the cause to the log.
+function storeError(err: unknown, what: string, timeoutMs: number): StoreUnavailableError {
   const cause = err instanceof Error ? err : new Error(String(err));
   if (cause.name === "TimeoutError" || cause.name === "AbortError") {
-    return new StoreUnavailableError(`the forecast store at ${host} did not answer ${what} within ${timeoutMs} ms (STORE_TIMEOUT_MS); retry shortly`, { cause });
+    return new StoreUnavailableError(`the forecast store did not answer ${what} within ${timeoutMs} ms (STORE_TIMEOUT_MS); retry shortly`, { cause });
   }
   if (/unauthori[sz]ed|WRONGPASS|NOAUTH/i.test(cause.message)) {
-    return new StoreUnavailableError(`the forecast store at ${host} rejected the credentials: check UPSTASH_REDIS_REST_TOKEN`, { cause });
+    return new StoreUnavailableError("the forecast store rejected the Worker's credentials: the operator must check UPSTASH_REDIS_REST_TOKEN", { cause });
   }
-  return new StoreUnavailableError(`the forecast store at ${host} could not serve ${what}: ${cause.message.slice(0, 200)}`, { cause });
-}
-
-/** The host only: the URL never carries the token, but keep paths and queries out of messages anyway. */
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "UPSTASH_REDIS_REST_URL";
-  }
+  return new StoreUnavailableError(`the forecast store could not serve ${what}; retry shortly (the cause is in the Worker log)`, { cause });
 }
 
 export { hashEntries } from "./contract/replies.ts";

@@ -30,7 +30,7 @@ export interface ResolveOptions {
   origin?: string;
 }
 
-const remembered = new Map<string, { version: string; readAt: number }>();
+const remembered = new Map<string, { version: string; readAt: number; fresh?: ResolvedVersion }>();
 /** When each slot's last background refresh started: one at a time, however busy the isolate. */
 const refreshing = new Map<string, number>();
 const REFRESH_GAP_MS = 1000;
@@ -44,6 +44,13 @@ export function forgetPointers(): void {
   remembered.clear();
   refreshing.clear();
   failingUntil.clear();
+}
+
+/** The remembered version while it is within POINTER_TTL, without a promise: the hot path. Null otherwise. */
+export function freshVersion(config: EdgeConfig): ResolvedVersion | null {
+  const known = remembered.get(`${config.keyPrefix}|${config.pinnedVersion ?? "live"}`);
+  if (!known || Date.now() - known.readAt >= config.pointerTtlMs) return null;
+  return (known.fresh ??= { id: known.version, pinned: config.pinnedVersion !== null, source: "memory" });
 }
 
 export async function resolveVersion(config: EdgeConfig, store: ForecastStore, options: ResolveOptions = {}): Promise<ResolvedVersion> {

@@ -1,9 +1,10 @@
 // Chromium driven by playwright-core, for the explorer's browser test, its
 // benchmark and its README screenshot. The browser is, in order: the one
-// CHROMIUM_PATH names; a system Chromium or Chrome at its usual path; the one
-// npm installed inside @sparticuz/chromium (Linux), so `npm install` alone is
-// enough. Every launch gets a fresh profile, no background traffic, and
-// nothing that needs a GPU or a sandbox.
+// CHROMIUM_PATH names; the one npm installed inside @sparticuz/chromium
+// (Linux), so `npm install` alone is enough and every Linux machine runs the
+// same build whatever else it has installed; else a system Chromium or Chrome
+// at its usual path (macOS, say). Every launch gets a fresh profile, no
+// background traffic, and nothing that needs a GPU or a sandbox.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -26,7 +27,7 @@ const SYSTEM_BROWSERS: Partial<Record<NodeJS.Platform, string[]>> = {
 
 export interface ChromiumBinary {
   executablePath: string;
-  /** Where it came from, for messages: "CHROMIUM_PATH", "system" or "@sparticuz/chromium <version>". */
+  /** Where it came from, for messages: "CHROMIUM_PATH", "@sparticuz/chromium <version>" or "system". */
   source: string;
   /** Extra environment the binary needs (the bundled one brings its own fonts). */
   env: Record<string, string>;
@@ -45,9 +46,10 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
     if (!existsSync(named)) throw new Error(`CHROMIUM_PATH=${named}: no such file. Point it at a Chromium or Chrome binary, or unset it to use the one npm installed (@sparticuz/chromium).`);
     return { executablePath: named, source: "CHROMIUM_PATH", env: {} };
   }
+  if (process.platform === "linux" && ["x64", "arm64"].includes(process.arch)) return bundledChromium();
   const system = (SYSTEM_BROWSERS[process.platform] ?? []).find((path) => existsSync(path));
   if (system) return { executablePath: system, source: "system", env: {} };
-  return bundledChromium();
+  throw new Error(`no Chromium found: @sparticuz/chromium runs on Linux only (this is ${process.platform}-${process.arch}); install Chromium or Chrome, or set CHROMIUM_PATH`);
 }
 
 /**
@@ -59,10 +61,7 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
 async function bundledChromium(): Promise<ChromiumBinary> {
   const pkg = join(ROOT, "node_modules", "@sparticuz", "chromium");
   if (!existsSync(join(pkg, "package.json"))) {
-    throw new Error("no Chromium found: run `npm install` (it installs @sparticuz/chromium), or install Chromium or Chrome, or set CHROMIUM_PATH");
-  }
-  if (process.platform !== "linux" || !["x64", "arm64"].includes(process.arch)) {
-    throw new Error(`no Chromium found: @sparticuz/chromium runs on Linux only (this is ${process.platform}-${process.arch}); install Chromium or Chrome, or set CHROMIUM_PATH`);
+    throw new Error("no Chromium found: run `npm install` (it installs @sparticuz/chromium), or set CHROMIUM_PATH to a Chromium or Chrome binary");
   }
   const { version } = JSON.parse(await readFile(join(pkg, "package.json"), "utf8")) as { version: string };
   const cacheRoot = join(ROOT, "node_modules", ".cache");

@@ -38,7 +38,7 @@ async function execute(action: () => Promise<number>): Promise<void> {
 }
 
 const program = new Command("trainer")
-  .description("Trains demand forecasts from Postgres and publishes them to Upstash Redis.\nConfiguration comes from environment variables; see README.")
+  .description("Trains demand forecasts from Postgres and publishes them to Upstash Redis.\nConfiguration comes from environment variables; see docs/configuration.md.")
   .showHelpAfterError();
 
 program.command("migrate")

@@ -1,7 +1,9 @@
 // Writes the capnp config that serves the bundled forecast Worker under plain
 // `workerd serve`: one socket per variant of its env (edge cache on, Cache API
 // only, cache off), each Worker's caches.default wired to cache-service.js
-// through cacheApiOutbound, plus a hello-world Worker as the ceiling.
+// through cacheApiOutbound, its RATE_LIMITER binding wired to
+// rate-limit-binding.js as a wrapped binding, plus a hello-world Worker as
+// the ceiling.
 export interface ForecastVariant {
   name: string;
   port: number;
@@ -14,6 +16,8 @@ export interface WorkerdConfigOptions {
   bundle: string;
   cacheService: string;
   hello: string;
+  /** The module that stands in for the Workers rate-limiting binding, and its `simple` settings as in wrangler.toml's [[ratelimits]]; absent: no binding. */
+  rateLimit?: { module: string; limit: number; period: number };
   compatibilityDate: string;
   /** Text bindings every forecast variant gets. */
   bindings: Record<string, string>;
@@ -25,13 +29,16 @@ const text = (value: string) => JSON.stringify(value);
 
 function forecastService(options: WorkerdConfigOptions, variant: ForecastVariant): string {
   const bindings = Object.entries({ ...options.bindings, ...variant.env })
-    .map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`)
-    .join(",\n        ");
+    .map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`);
+  const limit = options.rateLimit;
+  const limiter = limit
+    ? [`(name = "RATE_LIMITER", wrapped = (moduleName = "bench-internal:rate-limit", innerBindings = [(name = "limit", json = "${limit.limit}"), (name = "period", json = "${limit.period}")]))`]
+    : [];
   return `(name = ${text(`forecast-${variant.name}`)}, worker = (
       modules = [(name = "index.js", esModule = embed ${text(options.bundle)})],
       compatibilityDate = ${text(options.compatibilityDate)},
       bindings = [
-        ${bindings}
+        ${[...bindings, ...limiter].join(",\n        ")}
       ],
       globalOutbound = "loopback",
       cacheApiOutbound = "cache",
@@ -62,6 +69,7 @@ const config :Workerd.Config = (
   sockets = [
     ${sockets.join(",\n    ")},
   ],
+  extensions = [${options.rateLimit ? `(modules = [(name = "bench-internal:rate-limit", esModule = embed ${text(options.rateLimit.module)}, internal = true)])` : ""}],
 );
 `;
 }

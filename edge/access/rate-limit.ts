@@ -1,25 +1,35 @@
-// Per-key sliding-window rate limits with @upstash/ratelimit on the same
-// store. The limiter runs a Lua script; if the store cannot run it (down, or
-// a REST endpoint without scripting) the request passes: a broken limiter
-// must not take the API down with it, and the failure is counted in /metrics.
+// Rate limits, decided before any work is done for the request. Two backends:
+//   binding  the Workers rate-limiting binding ([[ratelimits]] in wrangler.toml),
+//            counted in the data centre: no store round trip (the default);
+//   upstash  @upstash/ratelimit's sliding window in the store: one count for
+//            the whole world, at one store round trip per request.
+// A limiter that cannot answer lets the request through (a broken limiter must
+// not take the API down); after a failure the store limiter is skipped for a
+// moment, so a hanging store does not delay every request by its timeout.
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import type { EdgeConfig } from "../config.ts";
+import type { EdgeConfig, Env } from "../config.ts";
 import { RateLimitedError } from "../errors.ts";
 import { recordRateLimited, recordStoreCall } from "../metrics.ts";
 
-export interface RateLimitOutcome {
+export interface RateLimitDecision {
+  /** Headers for the answer; only what is known (the binding does not say what remains). */
   headers: Record<string, string>;
-  /** Analytics and multi-region sync the limiter finishes after the response. */
-  pending: Promise<unknown>;
+  /** The store limiter's bookkeeping, finished after the response in waitUntil. */
+  pending?: Promise<unknown>;
 }
 
 const limiters = new Map<string, Ratelimit>();
 // Identifiers known to be blocked until a time: saves a store call per request while a client hammers.
 const blocked = new Map<string, number>();
+/** After the store limiter fails or times out, requests pass without asking it for this long. */
+const FAILURE_BACKOFF_MS = 5_000;
+/** The store limiter's own deadline: it decides before the request does any work, so it must be quick. */
+const STORE_LIMIT_TIMEOUT_MS = 250;
+let storeFailingUntil = 0;
 
-function limiterFor(config: EdgeConfig, redis: Redis): Ratelimit {
+function storeLimiter(config: EdgeConfig, redis: Redis): Ratelimit {
   const { rateLimit, rateLimitWindowSeconds } = config.production;
   const id = `${config.upstashUrl}|${config.keyPrefix}|${rateLimit}|${rateLimitWindowSeconds}`;
   let limiter = limiters.get(id);
@@ -30,7 +40,7 @@ function limiterFor(config: EdgeConfig, redis: Redis): Ratelimit {
       limiter: Ratelimit.slidingWindow(rateLimit, `${rateLimitWindowSeconds} s`),
       prefix: edgeKeys(config.keyPrefix).rateLimit,
       ephemeralCache: blocked,
-      timeout: config.storeTimeoutMs,
+      timeout: Math.min(config.storeTimeoutMs, STORE_LIMIT_TIMEOUT_MS),
       analytics: false,
     });
     limiters.set(id, limiter);
@@ -38,33 +48,68 @@ function limiterFor(config: EdgeConfig, redis: Redis): Ratelimit {
   return limiter;
 }
 
-/** Counts one request against the identifier; throws RateLimitedError (429) past the limit. */
-export async function applyRateLimit(config: EdgeConfig, redis: Redis, identifier: string): Promise<RateLimitOutcome | null> {
+function refused(config: EdgeConfig, identifier: string, retryAfter: number, headers: Record<string, string>): RateLimitedError {
   const { rateLimit, rateLimitWindowSeconds } = config.production;
+  recordRateLimited();
+  return new RateLimitedError(
+    `over the rate limit of ${rateLimit} requests per ${rateLimitWindowSeconds} s (RATE_LIMIT, RATE_LIMIT_WINDOW) for this ${identifier.startsWith("key:") ? "API key" : "client address"}; retry in ${retryAfter} s`,
+    { ...headers, "Retry-After": String(retryAfter) },
+  );
+}
+
+/**
+ * Counts one request against the identifier (`key:<id>` or `ip:<address>`).
+ * Null when limiting is off; throws RateLimitedError (429) past the limit.
+ */
+export async function decideRateLimit(config: EdgeConfig, env: Env, redis: () => Redis, identifier: string): Promise<RateLimitDecision | null> {
+  const { rateLimit, rateLimitWindowSeconds, rateLimitBackend } = config.production;
   if (rateLimit === 0) return null;
+  const policy = { "RateLimit-Policy": `${rateLimit};w=${rateLimitWindowSeconds}` };
+
+  if (rateLimitBackend === "binding") {
+    let success: boolean;
+    try {
+      ({ success } = await env.RATE_LIMITER!.limit({ key: `${config.keyPrefix}|${identifier}` }));
+    } catch (err) {
+      console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable; request let through", error: String(err).slice(0, 200) }));
+      return null;
+    }
+    // The binding's windows are fixed: a window is the longest wait.
+    if (!success) throw refused(config, identifier, rateLimitWindowSeconds, policy);
+    return { headers: policy };
+  }
+
+  if (Date.now() < storeFailingUntil) return null;
   const started = performance.now();
   let result: Awaited<ReturnType<Ratelimit["limit"]>>;
   try {
-    result = await limiterFor(config, redis).limit(identifier);
+    result = await storeLimiter(config, redis()).limit(identifier);
   } catch (err) {
     recordStoreCall(performance.now() - started, false);
+    storeFailingUntil = Date.now() + FAILURE_BACKOFF_MS;
     console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable; request let through", error: String(err).slice(0, 200) }));
     return null;
   }
-  if (result.reason !== "cacheBlock") recordStoreCall(performance.now() - started, result.reason !== "timeout");
+  if (result.reason === "timeout") {
+    // The limiter gave up waiting and let the request through: it knows nothing to tell the client.
+    recordStoreCall(performance.now() - started, false);
+    storeFailingUntil = Date.now() + FAILURE_BACKOFF_MS;
+    return { headers: policy, pending: result.pending };
+  }
+  if (result.reason !== "cacheBlock") recordStoreCall(performance.now() - started, true);
   const resetSeconds = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000));
   const headers = {
     "RateLimit-Limit": String(result.limit),
     "RateLimit-Remaining": String(Math.max(0, result.remaining)),
     "RateLimit-Reset": String(resetSeconds),
-    "RateLimit-Policy": `${rateLimit};w=${rateLimitWindowSeconds}`,
+    ...policy,
   };
-  if (!result.success) {
-    recordRateLimited();
-    throw new RateLimitedError(
-      `over the rate limit of ${rateLimit} requests per ${rateLimitWindowSeconds} s (RATE_LIMIT, RATE_LIMIT_WINDOW) for this ${identifier.startsWith("key:") ? "API key" : "client address"}; retry in ${Math.max(1, resetSeconds)} s`,
-      { ...headers, "Retry-After": String(Math.max(1, resetSeconds)) },
-    );
-  }
+  if (!result.success) throw refused(config, identifier, Math.max(1, resetSeconds), headers);
   return { headers, pending: result.pending };
+}
+
+/** For tests: forget that the store limiter failed. */
+export function resetRateLimiters(): void {
+  storeFailingUntil = 0;
+  blocked.clear();
 }

@@ -4,6 +4,7 @@
 // bits, so a fast hash is enough, and it lets the Worker check a key with one
 // GET and no Postgres.
 import type { Redis } from "@upstash/redis";
+import { sha256Hex } from "./digest.ts";
 import { API_KEY_ID_PATTERN, edgeKeys, type ApiKeyRecord } from "./edge-keys.ts";
 import { hashEntries } from "./replies.ts";
 
@@ -25,11 +26,7 @@ function randomText(alphabet: string, length: number): string {
   return out;
 }
 
-/** Hex SHA-256 of a text (Web Crypto: Node and workerd). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 export interface IssuedKey extends ApiKeyRecord {
   /** The key itself: shown once, never stored. */

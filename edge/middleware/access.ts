@@ -1,44 +1,52 @@
-// Guards the read API: the API key when REQUIRE_API_KEY is on, then the rate
-// limit per key (or per client address without one), with the RateLimit
-// headers on every answer. The limiter's store round trip runs beside the
-// request instead of before it, so a cache hit does not wait for it twice;
-// a request found over the limit gets its 429 instead of the answer.
+// Guards everything under /v1 (the API sub-app mounts it for every route, so
+// a new route is covered without being listed). In order, before any work:
+//   1. the key a request presents is looked up in the isolate's key index (no
+//      store read for a key id the index lacks);
+//   2. the request is counted against its key, or against its client address
+//      (CF-Connecting-IP) when it has no valid key, so random keys are limited
+//      by address before they are refused; past the limit: 429;
+//   3. a wrong key: 401; no key while REQUIRE_API_KEY is on: 401, except
+//      under /v1/admin/, where the admin token is the credential.
+// Answers to keyed requests are marked private and vary on the key headers,
+// so no shared cache hands them to a caller without one.
 import type { MiddlewareHandler } from "hono";
-import { checkApiKey, presentedKey } from "../access/api-keys.ts";
-import { applyRateLimit, type RateLimitOutcome } from "../access/rate-limit.ts";
-import { readConfig, type Env } from "../config.ts";
-import { handleError } from "../errors.ts";
+import type { AppEnv } from "../app-env.ts";
+import { invalidKey, lookUpKey, missingKey, presentedKey } from "../access/key-check.ts";
+import { decideRateLimit } from "../access/rate-limit.ts";
+import { readConfig } from "../config.ts";
 import { redisFor } from "../store.ts";
-import type { RequestContextVariables } from "./request-context.ts";
 
-type Settled = { outcome: RateLimitOutcome | null } | { error: Error };
+export interface AccessVariables {
+  /** Who the request is counted as: `key:<id>` or `ip:<address>`. */
+  client: string;
+  /** Set when the request carried a valid API key. */
+  apiKeyId?: string;
+}
 
-export function access(): MiddlewareHandler<{ Bindings: Env; Variables: RequestContextVariables }> {
+export const ADMIN_PATHS = "/v1/admin/";
+
+export function access(): MiddlewareHandler<AppEnv> {
   return async function accessMiddleware(c, next) {
     const config = readConfig(c.env);
-    const redis = redisFor(config);
     const key = presentedKey(c.req.raw.headers);
-    let identifier = `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}`;
-    // A key that is presented is checked even when keys are optional, so a revoked key never passes silently.
-    if (config.production.requireApiKey || key !== null) {
-      const record = await checkApiKey(config, redis, key);
-      c.set("apiKeyId", record.id);
-      identifier = `key:${record.id}`;
-    }
-    const limiting: Promise<Settled> = applyRateLimit(config, redis, identifier).then(
-      (outcome) => ({ outcome }),
-      (error: Error) => ({ error }),
-    );
+    const record = key === null ? null : await lookUpKey(config, redisFor(config), key);
+    const client = record ? `key:${record.id}` : `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}`;
+    const decision = await decideRateLimit(config, c.env, () => redisFor(config), client);
+    if (key !== null && record === null) throw invalidKey(key);
+    const keyed = config.production.requireApiKey || record !== null;
+    if (key === null && config.production.requireApiKey && !c.req.path.startsWith(ADMIN_PATHS)) throw missingKey();
+    c.set("client", client);
+    if (record) c.set("apiKeyId", record.id);
     await next();
-    const settled = await limiting;
-    if ("error" in settled) {
-      // Clearing first keeps Hono from copying the refused answer's headers onto the error.
-      c.res = undefined;
-      c.res = handleError(settled.error, c);
-      return;
+    const headers = c.res.headers;
+    if (decision) {
+      for (const name in decision.headers) headers.set(name, decision.headers[name]!);
+      if (decision.pending) c.executionCtx.waitUntil(decision.pending.catch(() => undefined));
     }
-    if (!settled.outcome) return;
-    c.executionCtx.waitUntil(settled.outcome.pending.catch(() => undefined));
-    for (const [name, value] of Object.entries(settled.outcome.headers)) c.res.headers.set(name, value);
+    if (keyed) {
+      const cacheControl = headers.get("Cache-Control");
+      if (cacheControl?.startsWith("public")) headers.set("Cache-Control", `private${cacheControl.slice(6)}`);
+      headers.append("Vary", "Authorization, X-API-Key");
+    }
   };
 }

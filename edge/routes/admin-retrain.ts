@@ -29,7 +29,7 @@ function parseSeries(value: unknown): "all" | string[] {
 }
 
 export const adminRetrainRoute = new Hono<AppEnv>()
-  .post("/v1/admin/retrain", async (c) => {
+  .post("/admin/retrain", async (c) => {
     const config = readConfig(c.env);
     const body = await readJsonBody<{ series: unknown }>(c.req.raw);
     const request: RetrainRequest = { id: newRetrainId(), series: parseSeries(body.series), requestedAt: new Date().toISOString(), state: "queued" };
@@ -42,7 +42,7 @@ export const adminRetrainRoute = new Hono<AppEnv>()
     const statusUrl = `/v1/admin/retrain/${request.id}`;
     return c.json({ ...request, statusUrl }, 202, { ...noStore, Location: statusUrl });
   })
-  .get("/v1/admin/retrain/:id", async (c) => {
+  .get("/admin/retrain/:id", async (c) => {
     const config = readConfig(c.env);
     const id = c.req.param("id");
     if (!RETRAIN_ID_PATTERN.test(id)) throw new BadRequestError("bad_identifier", `retrain ids look like rt-<12 lowercase letters or digits>, got ${JSON.stringify(id.slice(0, 40))}`);

@@ -17,7 +17,7 @@ const noStore = { "Cache-Control": "no-store" };
 export const REPLACED_RETENTION_SECONDS = 7 * 86_400;
 
 export const adminVersionsRoute = new Hono<AppEnv>()
-  .get("/v1/admin/versions", async (c) => {
+  .get("/admin/versions", async (c) => {
     const config = readConfig(c.env);
     const redis = redisFor(config);
     const k = keys(config.keyPrefix);
@@ -43,7 +43,7 @@ export const adminVersionsRoute = new Hono<AppEnv>()
     });
     return c.json({ live, pinned: config.pinnedVersion, versions }, 200, noStore);
   })
-  .post("/v1/admin/pointer", async (c) => {
+  .post("/admin/pointer", async (c) => {
     const config = readConfig(c.env);
     const body = await readJsonBody<{ version?: unknown }>(c.req.raw);
     const target = body.version;

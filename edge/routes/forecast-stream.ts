@@ -2,13 +2,17 @@
 // Events: `fast` with the published forecast at once, then `accurate` when
 // the accurate forecast of the same version is published (`unavailable` if
 // the variant completes without it, `timeout` after STREAM_WAIT_MS), then
-// `end`, and the stream closes.
+// `end`, and the stream closes. EventSource reconnects after a stream ends;
+// a reconnect that carries the last event's id (Last-Event-ID) is answered
+// 204, which tells it to stop. Each poll of the store counts against the
+// caller's rate limit like a request, so a stream costs what it reads.
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../app-env.ts";
 import { gunzip, fromBase64 } from "../contract/codec.ts";
 import type { Horizon } from "../contract/keys.ts";
 import { keys } from "../contract/keys.ts";
+import { decideRateLimit } from "../access/rate-limit.ts";
 import { ApiError, BadRequestError, NotFoundError, errorBody } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
 
@@ -21,8 +25,8 @@ export function wantsStream(c: Context<AppEnv>): boolean {
   if (stream === undefined || stream === "" || stream === "0") return false;
   if (stream !== "1") throw new BadRequestError("bad_mode", `stream must be 1 or 0, got ${JSON.stringify(stream.slice(0, 20))}`);
   if (c.req.query("mode") !== "accurate") throw new BadRequestError("bad_mode", "stream=1 streams the refinement of a forecast: use it with mode=accurate");
-  // The rollback switches of model-choice.ts hold for streams too.
-  const choice = c.var.config.modelChoice;
+  // The rollback switches of variant.ts hold for streams too.
+  const choice = c.get("config").modelChoice;
   if (choice.prophetOnly || !choice.modes.includes("accurate")) {
     throw new BadRequestError("bad_mode", "the accurate mode is turned off on this deployment (FORECAST_MODES or PROPHET_ONLY): request the forecast without stream=1");
   }
@@ -33,8 +37,14 @@ async function decodeStored(stored: string): Promise<string> {
   return new TextDecoder().decode(await gunzip(fromBase64(stored)));
 }
 
+/** The id of a stream's last event: a reconnect that carries it has nothing left to receive. */
+const endId = (version: string) => `${version}:end`;
+
 export async function streamRefinement(c: Context<AppEnv>, field: string, h: Horizon): Promise<Response> {
-  const { config, version } = c.var;
+  const config = c.get("config");
+  const version = c.get("version");
+  // A finished stream is finished for good, whatever version is live now.
+  if (c.req.header("Last-Event-ID")?.endsWith(":end")) return c.body(null, 204, { "Cache-Control": "no-store" });
   const redis = redisFor(config);
   const fastKey = keys(config.keyPrefix).horizon(version.id, h);
   const accurateKey = keys(config.keyPrefix).accurateHorizon(version.id, h);
@@ -58,6 +68,7 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
       while (accurate === null && !finished && Date.now() < deadline && !sse.aborted) {
         await sse.sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
         pause = Math.min(MAX_POLL_MS, pause * 2);
+        await decideRateLimit(config, c.env, () => redis, c.get("client"));
         [accurate, finished] = await storeCall(config, "HGET accurate", () =>
           Promise.all([redis.hget<string>(accurateKey, field), redis.exists(readyKey).then((n) => n === 1)]));
       }
@@ -73,6 +84,7 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
       if (!(err instanceof ApiError)) console.error("refinement stream failed", err);
       await sse.writeSSE({ event: "error", data: JSON.stringify(body) });
     }
-    await sse.writeSSE({ event: "end", data: "{}" });
+    // retry: an EventSource that misses the 204 still waits a minute before it asks again.
+    await sse.writeSSE({ event: "end", id: endId(version.id), retry: 60_000, data: "{}" });
   });
 }

@@ -6,35 +6,45 @@ import { fromBase64 } from "../contract/codec.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
 import { seriesField } from "../contract/keys.ts";
 import { NotFoundError } from "../errors.ts";
-import { sampleHot } from "../metrics.ts";
-import { chooseVariant, readVariant, variantPath, withVariantHeaders } from "../model-choice.ts";
+import { sampleHot } from "../hot-sample.ts";
 import { parseCode, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
+import { stage } from "../timing.ts";
+import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
 import { streamRefinement, wantsStream } from "./forecast-stream.ts";
+import { forecastContext } from "../middleware/forecast-context.ts";
 
-export const forecastRoute = new Hono<AppEnv>().get("/v1/forecast/:city/:store/:product", async (c) => {
+export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", forecastContext(), async (c) => {
   const field = seriesField(
     parseCode("city", c.req.param("city")),
     parseCode("store", c.req.param("store")),
     parseCode("product", c.req.param("product")),
   );
   const h = parseHorizon(c.req.query("h"));
-  const { config, store, timing, version } = c.var;
-  sampleHot(edgeKeys(config.keyPrefix).hotSeries, `h${h}|${field}`, config.production.hotSampleRate);
+  const config = c.get("config");
+  const store = c.get("store");
+  const version = c.get("version");
   if (wantsStream(c)) return streamRefinement(c, field, h);
-  // mode=fast|accurate and PROPHET_ONLY pick the hash; see model-choice.ts.
+  // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
   const variant = await chooseVariant(c);
 
-  return withVariantHeaders(await serveForecast(c, {
+  const response = await serveForecast(c, {
     cachePath: variantPath(variant, `h${h}/${field}`),
     etag: `"${version.id}:${variantPath(variant, `h${h}`)}:${field}"`,
+    headers: variantHeaders(variant),
+    maxAgeSeconds: variantMaxAge(variant),
     load: async () => {
-      const stored = await timing.measure("store", async () => (variant.tag ? (await readVariant(config, variant, version.id, h, [field]))[0] : store.series(version.id, h, field)));
-      if (stored === null) {
+      const started = performance.now();
+      const stored = variant.tag ? (await store.variantMany(variant.tag, version.id, h, [field]))[0] : await store.series(version.id, h, field);
+      stage(c, "store", started);
+      if (stored === null || stored === undefined) {
         throw new NotFoundError("series_not_found", `no forecast for ${field} at h=${h} in version ${version.id}; GET /v1/meta lists the cities, stores and products`);
       }
       // fromBase64 allocates a fresh ArrayBuffer; the type just cannot say so.
       return fromBase64(stored) as Uint8Array<ArrayBuffer>;
     },
-  }), variant);
+  });
+  // Sampled only once answered: a series that does not exist never reaches the hot set.
+  sampleHot(edgeKeys(config.keyPrefix).hotSeries, `h${h}|${field}`, config.production.hotSampleRate);
+  return response;
 });

@@ -2,56 +2,61 @@
 // round trip (HMGET on the horizon hash), recompressed once.
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { BadRequestError } from "../errors.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
+import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
-import { loadManifest, type LoadedManifest } from "../manifest.ts";
+import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
-import { sampleHot } from "../metrics.ts";
-import { chooseVariant, readVariant, variantPath, withVariantHeaders } from "../model-choice.ts";
+import { sampleHot } from "../hot-sample.ts";
 import { parseCodeList, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
+import { stage } from "../timing.ts";
+import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
+import { forecastContext } from "../middleware/forecast-context.ts";
 
-export const gridRoute = new Hono<AppEnv>().get("/v1/forecast", async (c) => {
+export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), async (c) => {
   const query: GridQuery = {
     city: parseCodeList("city", c.req.query("city")),
     store: parseCodeList("store", c.req.query("store")),
     product: parseCodeList("product", c.req.query("product")),
   };
   const h = parseHorizon(c.req.query("h"));
-  const { config, store, timing, version } = c.var;
+  const config = c.get("config");
+  const store = c.get("store");
+  const version = c.get("version");
   const canonical = canonicalGridQuery(query);
-  sampleHot(edgeKeys(config.keyPrefix).hotGrids, hotGridMember(h, canonical), config.production.hotSampleRate);
   const { cachePath, digest } = await gridCachePath(version.id, h, canonical);
-  const maxSeries = config.production.maxGridSeries;
-  // mode=fast|accurate and PROPHET_ONLY pick the hash; see model-choice.ts.
+  // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
   const variant = await chooseVariant(c);
   let planning: Promise<{ loaded: LoadedManifest; plan: GridPlan }> | undefined;
   const planned = () => (planning ??= (async () => {
-    const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
-    const plan = planGrid(loaded, query);
-    if (plan.size > maxSeries) {
-      throw new BadRequestError(
-        "grid_too_large",
-        `the grid holds ${plan.size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
-      );
-    }
-    return { loaded, plan };
+    const started = performance.now();
+    const loaded = await loadManifest(config, store, version.id);
+    stage(c, "manifest", started);
+    return { loaded, plan: planGrid(loaded, query, config.production.maxGridSeries) };
   })());
 
-  return withVariantHeaders(await serveForecast(c, {
+  const response = await serveForecast(c, {
     cachePath: variantPath(variant, cachePath),
     etag: `"${version.id}:${variantPath(variant, `h${h}`)}:grid-${digest.slice(0, 24)}"`,
+    headers: variantHeaders(variant),
+    maxAgeSeconds: variantMaxAge(variant),
     // Bodies the trainer built with the version pass through (published-grid.ts); the size check still comes first.
-    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await planned()).loaded.manifest, { h, canonical, path }, timing)),
+    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await planned()).loaded.manifest, { h, canonical, path }, c)),
     load: async () => {
       const { loaded, plan } = await planned();
       const fields = gridFields(plan);
-      const values = await timing.measure("store", () => (variant.tag ? readVariant(config, variant, version.id, h, fields) : store.seriesMany(version.id, h, fields)));
+      const started = performance.now();
+      const values = await (variant.tag ? store.variantMany(variant.tag, version.id, h, fields) : store.seriesMany(version.id, h, fields));
+      stage(c, "store", started);
       const { origin, level } = loaded.manifest;
       return gridBody({ version: version.id, origin, h, level }, fields, values);
     },
-  }), variant);
+  });
+  // Sampled only once answered, and only for grids of known codes: made-up queries never reach the hot set.
+  sampleHot(edgeKeys(config.keyPrefix).hotGrids, hotGridMember(h, canonical), config.production.hotSampleRate, () => {
+    const loaded = loadedManifest(config, version.id);
+    return loaded !== undefined && manifestHolds(loaded, query);
+  });
+  return response;
 });
-

@@ -2,30 +2,38 @@
 // backtest accuracy, published with the version (so readers need no database),
 // its stored gzip bytes passed through. GET /v1/history?city=&store=&product=
 // — many series in one store round trip, spliced like the forecast grid.
+// History is JSON only: the binary format carries forecast arrays.
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { fromBase64 } from "../contract/codec.ts";
+import { sha256Hex } from "../contract/digest.ts";
 import { seriesField } from "../contract/keys.ts";
-import { BadRequestError, NotFoundError } from "../errors.ts";
+import { NotFoundError } from "../errors.ts";
 import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
 import { loadManifest } from "../manifest.ts";
 import { parseCode, parseCodeList } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
+import { stage } from "../timing.ts";
+import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const historyRoute = new Hono<AppEnv>()
-  .get("/v1/history/:city/:store/:product", (c) => {
+  .get("/history/:city/:store/:product", forecastContext(), (c) => {
     const field = seriesField(
       parseCode("city", c.req.param("city")),
       parseCode("store", c.req.param("store")),
       parseCode("product", c.req.param("product")),
     );
-    const { store, timing, version } = c.var;
+    const store = c.get("store");
+    const version = c.get("version");
     return serveForecast(c, {
       cachePath: `history/${field}`,
       etag: `"${version.id}:history:${field}"`,
+      binary: false,
       load: async () => {
-        const stored = await timing.measure("store", () => store.history(version.id, field));
+        const started = performance.now();
+        const stored = await store.history(version.id, field);
+        stage(c, "store", started);
         if (stored === null) {
           throw new NotFoundError(
             "series_not_found",
@@ -36,31 +44,29 @@ export const historyRoute = new Hono<AppEnv>()
       },
     });
   })
-  .get("/v1/history", async (c) => {
+  .get("/history", forecastContext(), async (c) => {
     const query: GridQuery = {
       city: parseCodeList("city", c.req.query("city")),
       store: parseCodeList("store", c.req.query("store")),
       product: parseCodeList("product", c.req.query("product")),
     };
-    const { config, store, timing, version } = c.var;
-    const canonical = new TextEncoder().encode(`${version.id}|history|${canonicalGridQuery(query)}`);
-    const digest = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", canonical)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const config = c.get("config");
+    const store = c.get("store");
+    const version = c.get("version");
+    const digest = await sha256Hex(`${version.id}|history|${canonicalGridQuery(query)}`);
 
     return serveForecast(c, {
       cachePath: `history/grid/${digest}`,
       etag: `"${version.id}:history:grid-${digest.slice(0, 24)}"`,
+      binary: false,
       load: async () => {
-        const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
-        const plan = planGrid(loaded, query);
-        const maxSeries = config.production.maxGridSeries;
-        if (plan.size > maxSeries) {
-          throw new BadRequestError(
-            "grid_too_large",
-            `the request names ${plan.size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
-          );
-        }
-        const fields = gridFields(plan);
-        const values = await timing.measure("store", () => store.historyMany(version.id, fields));
+        let started = performance.now();
+        const loaded = await loadManifest(config, store, version.id);
+        stage(c, "manifest", started);
+        const fields = gridFields(planGrid(loaded, query, config.production.maxGridSeries));
+        started = performance.now();
+        const values = await store.historyMany(version.id, fields);
+        stage(c, "store", started);
         const { origin, historyDays = 0 } = loaded.manifest;
         return gridBody({ version: version.id, origin, days: historyDays }, fields, values);
       },

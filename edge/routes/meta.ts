@@ -2,10 +2,15 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { loadManifest } from "../manifest.ts";
+import { stage } from "../timing.ts";
+import { forecastContext } from "../middleware/forecast-context.ts";
 
-export const metaRoute = new Hono<AppEnv>().get("/v1/meta", async (c) => {
-  const { config, store, timing, version } = c.var;
-  const loaded = await timing.measure("manifest", () => loadManifest(config, store, version.id));
+export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), async (c) => {
+  const config = c.get("config");
+  const version = c.get("version");
+  const started = performance.now();
+  const loaded = await loadManifest(config, c.get("store"), version.id);
+  stage(c, "manifest", started);
   // The stored manifest text is spliced in as is: it was JSON when published.
   // planLoadedAt: when the promotion plan these forecasts were made with was loaded (null: never, or PROMO_PLAN=off).
   const planLoadedAt = JSON.stringify(loaded.manifest.plan?.loadedAt ?? null);

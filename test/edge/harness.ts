@@ -4,12 +4,15 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env as bindings } from "cloudflare:workers";
 import { Redis } from "@upstash/redis/cloudflare";
 import { gunzip } from "../../edge/contract/codec.ts";
+import type { RateLimitBinding } from "../../edge/config.ts";
 import app, { type Env } from "../../edge/index.ts";
 
 export interface TestBindings extends Env {
   TEST_CLOSED_STORE_URL: string;
   TEST_SILENT_STORE_URL: string;
   TEST_STORE_BACKEND: "redis" | "memory";
+  /** Miniflare's rate-limiting binding with a limit of 3 a minute (vitest.edge.config.ts). */
+  TEST_RATE_LIMITER: RateLimitBinding;
 }
 
 export interface RequestOptions {

@@ -31,9 +31,11 @@ describe("content negotiation", () => {
   });
 
   it("compares If-None-Match weakly and per representation", () => {
-    expect(etagMatches('"x", W/"v:h7:a/b/c"', '"v:h7:a/b/c"')).toBe(true);
-    expect(etagMatches("*", '"anything"')).toBe(true);
-    expect(etagMatches('"v:h7:a/b/c"', identityEtag('"v:h7:a/b/c"'))).toBe(false);
+    expect(etagMatches('"x", W/"v:h7:a/b/c"', '"v:h7:a/b/c"', false)).toBe(true);
+    // `*` matches a representation that exists, and nothing else.
+    expect(etagMatches("*", '"anything"', true)).toBe(true);
+    expect(etagMatches("*", '"anything"', false)).toBe(false);
+    expect(etagMatches('"v:h7:a/b/c"', identityEtag('"v:h7:a/b/c"'), true)).toBe(false);
   });
 });
 

@@ -36,7 +36,7 @@ beforeAll(async () => {
   await seedDemo(database.sql, { cities: 1, stores: 1, products: 2, days: 90, end: END, seed: 5 });
   config = loadConfig({
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token,
-    KEY_PREFIX: store.prefix, HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1", ACCURATE_VARIANT: "off",
+    KEY_PREFIX: store.prefix, HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1",
   }, { needsStore: true });
   deps = { sql: database.sql, db: database.db, redis: store.redis, log, alerter: new Alerter({ log }) };
 });

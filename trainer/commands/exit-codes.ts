@@ -1,4 +1,4 @@
-// Exit codes, documented in README ("Trainer exit codes").
+// Exit codes, documented in docs/operations.md ("Trainer exit codes").
 export const EXIT = {
   ok: 0,
   /** The command failed; nothing was published. */

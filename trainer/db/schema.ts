@@ -176,3 +176,25 @@ export const fitJobInput = pgTable("fit_job_input", {
   seriesId: text("series_id").notNull(),
   input: jsonb("input").notNull(),
 }, (t) => [primaryKey({ columns: [t.runId, t.seq] })]);
+
+/** Planned promotions (sql/010): a store's product, a whole store (no product) or a product in every store of a city (no store). */
+export const promotionPlan = pgTable("promotion_plan", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  storeId: integer("store_id").references(() => store.id, { onDelete: "cascade" }),
+  cityId: integer("city_id").references(() => city.id, { onDelete: "cascade" }),
+  productId: integer("product_id").references(() => product.id, { onDelete: "cascade" }),
+  firstDay: date("first_day").notNull(),
+  lastDay: date("last_day").notNull(),
+  price: numeric("price", { mode: "number", precision: 12, scale: 2 }),
+});
+
+/** One row per `trainer plan import`. */
+export const promotionPlanLoad = pgTable("promotion_plan_load", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  loadedAt: timestamp("loaded_at", { withTimezone: true }).notNull().default(sql`now()`),
+  source: text("source").notNull(),
+  lines: integer("lines").notNull(),
+  ranges: integer("ranges").notNull(),
+  replaced: boolean("replaced").notNull(),
+  changed: integer("changed").notNull(),
+});

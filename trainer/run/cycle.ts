@@ -198,7 +198,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     manifest.historyDays = Math.min(config.PUBLISHED_HISTORY_DAYS, config.HISTORY_DAYS);
     manifest.accuracy = quality.accuracy();
     if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
-    // The grids asked for most, built once and committed with the version (README, "Predictive prefetch").
+    // The grids asked for most, built once and committed with the version (docs/edge-api.md, "Predictive prefetch").
     const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
     if (grids.length > 0) manifest.prebuiltGrids = grids;
     if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { lauxlib, lua, lualib, to_jsstring, to_luastring, type LuaState } from "fengari";
 import { CommandError } from "../errors.ts";
 import type { Argv, Reply } from "../protocol.ts";
-import { parseInteger, wrongArity, type CommandTable } from "./arguments.ts";
+import { formatScore, parseInteger, wrongArity, type CommandTable } from "./arguments.ts";
 
 /** A runaway script would hold the store forever; Redis's own busy-script limit is 5 s. */
 const SCRIPT_TIME_LIMIT_MS = 5_000;
@@ -103,7 +103,8 @@ class Scripts {
       if (type !== lua.LUA_TSTRING && type !== lua.LUA_TNUMBER) {
         return fail(L, "ERR Lua redis lib command arguments must be strings or integers", raise);
       }
-      argv.push(lua.lua_type(L, i) === lua.LUA_TNUMBER && lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : luaText(L, i));
+      // Redis (Lua 5.1, doubles only) writes numbers with "%.17g": 120000, never 5.3's "120000.0".
+      argv.push(type === lua.LUA_TNUMBER ? (lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatScore(lua.lua_tonumber(L, i))) : luaText(L, i));
     }
     if (argv.length === 0) return fail(L, "ERR Please specify at least one argument for this redis lib call", raise);
     const name = argv[0].toUpperCase();

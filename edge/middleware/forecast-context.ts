@@ -1,0 +1,37 @@
+// What every forecast, history and meta route reads: the validated
+// configuration, the store client (both built once per isolate) and the
+// version to read (pinned or live), recorded as the `pointer` stage.
+// Everything after it keys caches by this version, so a new publish is never
+// hidden by an older cached entry. A bad environment fails here, with every
+// problem listed, before any route runs.
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { readConfig, type EdgeConfig } from "../config.ts";
+import { storeFor, type ForecastStore } from "../store.ts";
+import { stage } from "../timing.ts";
+import { freshVersion, resolveVersion, type ResolvedVersion } from "../version.ts";
+
+export interface ForecastContextVariables {
+  config: EdgeConfig;
+  store: ForecastStore;
+  version: ResolvedVersion;
+  /** The request's origin (scheme and host), for Cache API keys. */
+  origin: string;
+}
+
+export function forecastContext(): MiddlewareHandler<AppEnv> {
+  return async function forecastContextMiddleware(c, next) {
+    const config = readConfig(c.env);
+    const store = storeFor(config);
+    const url = c.req.url;
+    const origin = url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
+    const started = performance.now();
+    const version = freshVersion(config) ?? (await resolveVersion(config, store, { origin, waitUntil: (work) => c.executionCtx.waitUntil(work) }));
+    stage(c, "pointer", started, `${version.pinned ? "pinned-" : ""}${version.source}${version.stale ? `-stale-${version.stale}` : ""}`);
+    c.set("config", config);
+    c.set("store", store);
+    c.set("version", version);
+    c.set("origin", origin);
+    await next();
+  };
+}

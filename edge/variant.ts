@@ -1,0 +1,78 @@
+// Which variant of a version a forecast request is served from: the fast
+// forecasts (the default), the accurate variant once the trainer has
+// published it, or, with PROPHET_ONLY on, Prophet's forecast for every series
+// (the rollback of a bad model family without retraining: the trainer
+// publishes Prophet's forecast beside every series it gave to another model).
+// Every response says what it served in X-Forecast-Mode, and why that is not
+// what was asked for in X-Forecast-Mode-Fallback (variantHeaders).
+import type { Context } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { FORECAST_MODES, type ForecastMode, type ModelChoiceConfig } from "./config.ts";
+import { BadRequestError } from "./errors.ts";
+import { stage } from "./timing.ts";
+
+export type FallbackReason = "accurate-not-ready" | "accurate-disabled" | "fast-disabled" | "prophet-only";
+
+/** Which stored hash a variant reads: "" is the main one. */
+export type VariantTag = "" | "accurate" | "prophet";
+
+export interface Variant {
+  requested: ForecastMode;
+  served: ForecastMode;
+  /** Why `served` differs from `requested`, or what overrode the selection. */
+  fallback: FallbackReason | null;
+  /** Prefix of the cache path and tag in the ETag: each variant is its own representation. */
+  tag: VariantTag;
+}
+
+/** The `mode` query parameter; absent means the first of FORECAST_MODES. */
+export function parseMode(value: string | undefined, config: ModelChoiceConfig): ForecastMode {
+  if (value === undefined || value === "") return config.modes[0]!;
+  if ((FORECAST_MODES as readonly string[]).includes(value)) return value as ForecastMode;
+  throw new BadRequestError("bad_mode", `mode must be fast or accurate, got ${JSON.stringify(value.slice(0, 20))}`);
+}
+
+// A version's accurate variant never becomes unready: remember the ones seen ready.
+const readyVersions = new Set<string>();
+
+/** Decides the variant for this request: one EXISTS at most, and none once the version's accurate variant was seen ready. */
+export async function chooseVariant(c: Context<AppEnv>): Promise<Variant> {
+  const config = c.get("config");
+  const choice = config.modelChoice;
+  const requested = parseMode(c.req.query("mode"), choice);
+  if (choice.prophetOnly) return { requested, served: "fast", fallback: "prophet-only", tag: "prophet" };
+  const allowed = (mode: ForecastMode) => choice.modes.includes(mode);
+  const wantAccurate = requested === "accurate" ? allowed("accurate") : !allowed("fast");
+  if (wantAccurate) {
+    const version = c.get("version").id;
+    const id = `${config.keyPrefix}|${version}`;
+    let ready = readyVersions.has(id);
+    if (!ready) {
+      const started = performance.now();
+      ready = await c.get("store").accurateReady(version);
+      stage(c, "variant", started);
+      if (ready) {
+        if (readyVersions.size > 256) readyVersions.clear();
+        readyVersions.add(id);
+      }
+    }
+    if (ready) return { requested, served: "accurate", fallback: requested === "accurate" ? null : "fast-disabled", tag: "accurate" };
+  }
+  const fallback: FallbackReason | null = requested === "fast" ? null : allowed("accurate") ? "accurate-not-ready" : "accurate-disabled";
+  return { requested, served: "fast", fallback, tag: "" };
+}
+
+/** The cache path below the version, and the ETag tag, of a variant. */
+export function variantPath(variant: Variant, path: string): string {
+  return variant.tag ? `${variant.tag}/${path}` : path;
+}
+
+/** What the answer says about the variant it served. */
+export function variantHeaders(variant: Variant): Record<string, string> {
+  return variant.fallback ? { "X-Forecast-Mode": variant.served, "X-Forecast-Mode-Fallback": variant.fallback } : { "X-Forecast-Mode": variant.served };
+}
+
+/** A fallback answer changes once the accurate variant lands: caches must not keep it for long. */
+export function variantMaxAge(variant: Variant): number | undefined {
+  return variant.fallback === "accurate-not-ready" ? 30 : undefined;
+}
