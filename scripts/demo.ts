@@ -93,14 +93,14 @@ async function main() {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, LOG_LEVEL: "warn" }, { needsStore: true });
   console.log(`${bold("▸")} Training ${seeded.series} series on ${config.FIT_THREADS} threads: each model chosen by a ${config.BACKTEST_FOLDS} × ${config.HOLDOUT_DAYS}-day rolling backtest, 7/30/60-day horizons`);
   const startWorker = () => startWranglerDev({ port: flags.workerPort, vars: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token } });
-  // The Worker can start as soon as the fast version is live, while the
-  // accurate variant is still being fitted.
+  // The Worker starts as soon as the version is live, while the run records
+  // its last rows.
   let workerStarting: ReturnType<typeof startWorker> | undefined;
   let lastPrinted = 0;
   const summary = await runCycle(config, {
     sql, db, redis: connectStore({ url: store.url, token }), log: createLogger("warn"),
     onStage: (name, ms) => {
-      console.log(`    ${name.padEnd(8)} ${seconds(ms).padStart(8)}${name === "publish" ? dim("   fast version live; fitting the accurate variant") : ""}`);
+      console.log(`    ${name.padEnd(8)} ${seconds(ms).padStart(8)}${name === "publish" ? dim("   version live") : ""}`);
       if (name === "publish") {
         workerStarting = startWorker();
         workerStarting.then((w) => cleanups.push(() => w.close()), () => {});
