@@ -12,7 +12,7 @@
 //   npm run bench:fault-run -- --kills 2
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -29,7 +29,7 @@ import { seedDemo } from "../trainer/seed/load.ts";
 import { freePort } from "../scripts/wrangler-dev.ts";
 import { scratchDatabase } from "../test/support/database.ts";
 import { startUpstashLocal, type UpstashLocal } from "../upstash-local/server.ts";
-import { workerdConfig } from "./edge/workerd-config.ts";
+import { serveBundle } from "./edge/serve-bundle.ts";
 
 const opts = new Command("fault-run").option("--kills <n>", "kills per stage", (v) => Number(v), 2).parse().opts<{ kills: number }>();
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -101,17 +101,12 @@ async function main(): Promise<void> {
       cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
     const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
-    const port = await freePort();
-    copyFileSync(join(root, "bench/edge/cache-service.js"), join(work, "cache-service.js"));
-    copyFileSync(join(root, "bench/edge/hello.js"), join(work, "hello.js"));
-    writeFileSync(join(work, "config.capnp"), workerdConfig({
-      bundle: "index.js", cacheService: "cache-service.js", hello: "hello.js", compatibilityDate,
+    const worker = await serveBundle(work, {
+      compatibilityDate,
       bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: "0", EDGE_CACHE: "off", POINTER_TTL: "0", REQUEST_LOG: "off" },
-      variants: [{ name: "forecast", port, env: {} }], helloPort: await freePort(),
-    }));
-    const workerd = spawn(join(root, "node_modules/.bin/workerd"), ["serve", join(work, "config.capnp")], { stdio: "ignore" });
-    cleanup.push(() => void workerd.kill("SIGTERM"));
-    const origin = `http://127.0.0.1:${port}`;
+    });
+    cleanup.push(worker.stop);
+    const { origin } = worker;
     for (let i = 0; i < 150; i++) {
       if (await fetch(`${origin}/health`).then((r) => r.ok, () => false)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -6,9 +6,9 @@
 // (the store is read again) and the last answer marked stale-if-error.
 // Loopback only; about 90 s.
 //   npx tsx bench/edge/fault.ts        (FAULT_SECONDS=60 BENCH_CONCURRENCY=8 REDIS_URL=redis://127.0.0.1:6379)
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,10 +17,9 @@ import { Pool } from "undici";
 import { freePort } from "../../scripts/wrangler-dev.ts";
 import { startUpstashLocal, type UpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
-import { workerdConfig } from "./workerd-config.ts";
+import { serveBundle } from "./serve-bundle.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const here = fileURLToPath(new URL(".", import.meta.url));
 const totalSeconds = Number(process.env.FAULT_SECONDS ?? 60);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -60,19 +59,12 @@ async function main(): Promise<void> {
 
     // Production defaults except the rate limit (one client address here), a short store timeout, and a
     // revalidate window shorter than the outage, so that both stale paths are taken.
-    const port = await freePort();
-    const helloPort = await freePort();
-    copyFileSync(join(here, "cache-service.js"), join(work, "cache-service.js"));
-    copyFileSync(join(here, "hello.js"), join(work, "hello.js"));
-    writeFileSync(join(work, "config.capnp"), workerdConfig({
-      bundle: "index.js", cacheService: "cache-service.js", hello: "hello.js", compatibilityDate,
+    const worker = await serveBundle(work, {
+      compatibilityDate,
       bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: "0", STORE_TIMEOUT_MS: "500", STALE_WHILE_REVALIDATE: "5", REQUEST_LOG: "off" },
-      variants: [{ name: "forecast", port, env: {} }], helloPort,
-    }));
-    // Its stderr would carry one store_unavailable line per refused request while the store is down.
-    const workerd = spawn(join(root, "node_modules/.bin/workerd"), ["serve", join(work, "config.capnp")], { stdio: "ignore" });
-    cleanup.push(() => void workerd.kill("SIGTERM"));
-    const origin = `http://127.0.0.1:${port}`;
+    });
+    cleanup.push(worker.stop);
+    const { origin } = worker;
     for (let i = 0; i < 150; i++) {
       try {
         if ((await fetch(`${origin}/health`)).status === 200) break;
