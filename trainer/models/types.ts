@@ -35,6 +35,11 @@ export interface RefitPlan {
   /** The published accuracy of the last selection, carried until the next one. */
   metrics: Metrics;
   scores: CandidateScore[];
+  /**
+   * The Prophet rollback forecast of an earlier run, already shifted to this
+   * run's origin: used as it is instead of refitting Prophet for it.
+   */
+  rollback?: Forecast;
 }
 
 export interface Forecast {
@@ -143,6 +148,11 @@ export interface FitOptions {
   exclude?: readonly string[];
   /** Holiday calendar for Prophet. */
   holidays?: { name: string; days: string[] }[];
+  /**
+   * Days the Prophet rollback forecasts past `horizon` (default 0), so the
+   * refits until the next selection can shift it instead of refitting Prophet.
+   */
+  rollbackDays?: number;
 }
 
 /** A series after validation: fresh Float64Arrays the models slice and the pool transfers. */

@@ -113,7 +113,7 @@ class SeriesFitter {
       const tried = ranking.tried
         .filter((t) => t.candidate.family === "prophet")
         .sort((a, b) => (meanOf(a) - meanOf(b)) || this.#registry.indexOf(a.candidate) - this.#registry.indexOf(b.candidate));
-      const fitted = this.#firstThatFits(tried.length ? tried : this.#registry.filter((c) => c.family === "prophet").slice(0, 1));
+      const fitted = this.#firstThatFits(tried.length ? tried : this.#registry.filter((c) => c.family === "prophet").slice(0, 1), this.#rollbackHorizon());
       if (fitted) prophet = { model: fitted.candidate.name, forecast: fitted.forecast, metrics: this.#metricsOf(rollbackMetrics(fitted.from)) };
     }
     this.#params[SELECTION_KEY] = {
@@ -136,8 +136,11 @@ class SeriesFitter {
     let prophet: FitOutcome["prophet"];
     if (this.#hybrid && candidate.family !== "prophet") {
       const rollback = findCandidate(selection.rollback?.model ?? "prophet", this.#registry);
-      const fitted = rollback ? this.#firstThatFits([rollback]) : null;
-      if (fitted) prophet = { model: fitted.candidate.name, forecast: fitted.forecast, metrics: selection.rollback?.metrics ?? { ...NO_METRICS } };
+      const metrics = selection.rollback?.metrics ?? { ...NO_METRICS };
+      // An earlier run's rollback, shifted to today, stands in for a Prophet fit (fit-plan.ts says when).
+      const fitted = rollback && !plan.rollback ? this.#firstThatFits([rollback], this.#rollbackHorizon()) : null;
+      if (rollback && plan.rollback) prophet = { model: rollback.name, forecast: plan.rollback, metrics };
+      else if (fitted) prophet = { model: fitted.candidate.name, forecast: fitted.forecast, metrics };
     }
     this.#params[FOLDS_KEY] = this.#previous[FOLDS_KEY];
     this.#params[SELECTION_KEY] = selection;
@@ -148,10 +151,10 @@ class SeriesFitter {
   }
 
   /** Refits on the whole series, warm from last run's final params, else the newest fold's; intervals from its folds. */
-  #refit(from: Tried | Candidate): Forecast {
+  #refit(from: Tried | Candidate, horizon: number): Forecast {
     const candidate = "candidate" in from ? from.candidate : from;
     const newestFold = "candidate" in from ? from.folds.at(-1)?.params : undefined;
-    const fit = candidate.fit(this.#series, { ...this.#final, warm: [this.#previous[candidate.name], newestFold] });
+    const fit = candidate.fit(this.#series, { ...this.#final, horizon, warm: [this.#previous[candidate.name], newestFold] });
     this.#params[candidate.name] = fit.params;
     if (!this.#conformal) return fit.forecast;
     const bands = "candidate" in from ? calibrateBands(this.#series.units, from.folds, this.#options.level) : this.#bands[candidate.name] ?? null;
@@ -160,16 +163,21 @@ class SeriesFitter {
     return withBands(fit.forecast.point, bands);
   }
 
-  #firstThatFits(order: (Tried | Candidate)[]) {
+  #firstThatFits(order: (Tried | Candidate)[], horizon = this.#options.horizon) {
     for (const from of order) {
       try {
-        const forecast = this.#refit(from);
+        const forecast = this.#refit(from, horizon);
         return { from, candidate: "candidate" in from ? from.candidate : from, forecast };
       } catch {
         // A final fit can fail where the folds did not (e.g. Stan on the full series): take the next best.
       }
     }
     return null;
+  }
+
+  /** The rollback forecasts past the horizon, so the refits before the next selection can shift it. */
+  #rollbackHorizon(): number {
+    return this.#options.horizon + (this.#options.rollbackDays ?? 0);
   }
 
   #defaults(demandClass: DemandClass): Candidate[] {
