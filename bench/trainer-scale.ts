@@ -55,7 +55,7 @@ const config = loadConfig({
 }, { needsStore: true });
 const { sql, db } = connect(database.url, { max: config.DB_POOL_SIZE });
 const redis = connectStore({ url: store.url, token });
-const log = createLogger("warn");
+const log = createLogger((process.env.LOG_LEVEL as "warn" | undefined) ?? "warn");
 const report: string[] = [];
 const say = (line = "") => {
   report.push(line);
@@ -142,7 +142,11 @@ try {
     group by 1 order by 2 desc`;
   say(`Postgres: ${sizes.reduce((a, s) => a + s.mb, 0).toLocaleString("en")} MB in all; ${sizes.slice(0, 4).map((s) => `${s.name} ${s.mb.toLocaleString("en")} MB`).join(", ")}`);
 
-  if (!opts.dataOnly) project(cold.stageMs, daily.stageMs, daily.series);
+  if (!opts.dataOnly) {
+    const perCpu = (c: typeof cold) => (c.series / ((c.cpuMs ?? 1) / 1000)).toFixed(2);
+    say(`trainer CPU (this process, every thread; Postgres not included): ${seconds(cold.cpuMs ?? 0)} s cold, ${seconds(daily.cpuMs ?? 0)} s daily: ${perCpu(cold)} and ${perCpu(daily)} series per CPU-second, what one core would fit with nothing else on it`);
+    project(cold.stageMs, daily.stageMs, daily.series);
+  }
 } finally {
   await sql.end();
   await store.close();
@@ -163,10 +167,13 @@ function existingSchema(schema: string): { url: string; label: string; close(): 
   };
 }
 
-async function cycleOrDataPath(label: string): Promise<{ stageMs: Record<string, number>; series: number; rssMb: number }> {
+async function cycleOrDataPath(label: string): Promise<{ stageMs: Record<string, number>; series: number; rssMb: number; cpuMs?: number }> {
   if (!opts.dataOnly) {
+    // CPU of this process (fit threads included), which other work on the machine does not inflate as it does wall time.
+    const cpu = process.cpuUsage();
     const summary: CycleSummary = await runCycle(config, { sql, db, redis, log, trigger: "manual" });
-    return { stageMs: summary.stageMs, series: summary.series, rssMb: rssMb() };
+    const used = process.cpuUsage(cpu);
+    return { stageMs: summary.stageMs, series: summary.series, rssMb: rssMb(), cpuMs: (used.user + used.system) / 1000 };
   }
   const [refreshed, refreshMs] = await timed(() => refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {}));
   let series = 0;

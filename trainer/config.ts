@@ -57,6 +57,8 @@ const schema = z.object({
   SELECTION_METRIC: z.enum(["rmsse", "mase"]).default("rmsse"),
   INTERVAL_METHOD: z.enum(["conformal", "model"]).default("conformal"),
   RESELECT_DAYS: int(1, 365).default(7),
+  // selection: the Prophet rollback is fitted at each full selection and shifted on the days between; daily: refitted every run.
+  PROPHET_ROLLBACK_REFIT: z.enum(["selection", "daily"]).default("selection"),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
   // A series still fitting after this long gets the fallback, recorded as fit_timeout; 0: no deadline.
   FIT_TIMEOUT_SECONDS: int(0, 86_400).default(300),

@@ -161,6 +161,33 @@ describe("model selection in a cycle", () => {
     for (const r of await results(reselected.runId)) expect(r.params.$selection.on).toBe(next);
   }, 240_000);
 
+  it("between selections shifts the last Prophet rollback by the new days instead of refitting it; PROPHET_ROLLBACK_REFIT=daily refits it", async () => {
+    // Another demand cut-off is another setup, so every series selects, with a rollback 6 days past the horizon.
+    const setup = { RESELECT_DAYS: "7", DEMAND_ADI_CUTOFF: "1.33" };
+    const selected = await results((await cycle(setup)).runId);
+    const day = new Date(Date.parse(`${END}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
+    await database.sql`
+      insert into sales (city_id, store_id, product_id, day, units, promo)
+      select distinct city_id, store_id, product_id, ${day}::date, 2, false from sales`;
+
+    const refit = await cycle(setup);
+    const rows = await results(refit.runId);
+    expect(refit.accuracy).toMatchObject({ refitted: 10 });
+    const withRollback = rows.filter((r) => r.prophet_forecast !== null);
+    expect(withRollback.length).toBeGreaterThan(0);
+    rows.forEach((r, i) => {
+      if (r.prophet_forecast === null) return;
+      const last = selected[i].prophet_forecast;
+      expect(last.point).toHaveLength(66);
+      expect(r.prophet_forecast).toEqual({ point: last.point.slice(1), lower: last.lower.slice(1), upper: last.upper.slice(1), planned: [] });
+      expect(r.prophet_model).toBe(selected[i].prophet_model);
+    });
+
+    // Refitted every run: Prophet fitted again, to the horizon alone.
+    const daily = await results((await cycle({ ...setup, PROPHET_ROLLBACK_REFIT: "daily", MODEL_MAX_AGE_HOURS: "0" })).runId);
+    for (const r of daily) if (r.prophet_forecast !== null) expect(r.prophet_forecast.point).toHaveLength(60);
+  }, 240_000);
+
   it("with ENABLE_HYBRID_FORECASTING=false, selects among Prophet only and publishes no rollback hashes", async () => {
     const prophetOnly = await cycle({ ENABLE_HYBRID_FORECASTING: "false" });
     const rows = await results(prophetOnly.runId);

@@ -155,7 +155,7 @@ export const seriesResult = pgTable("series_result", {
   scores: jsonb("scores").$type<{ model: string; mase: number | null; folds: (number | null)[] }[]>(),
   runnerUp: text("runner_up"),
   forecast: jsonb("forecast").$type<{ point: number[]; lower: number[]; upper: number[] }>(),
-  prophetForecast: jsonb("prophet_forecast").$type<{ point: number[]; lower: number[]; upper: number[] }>(),
+  prophetForecast: jsonb("prophet_forecast").$type<{ point: number[]; lower: number[]; upper: number[]; planned?: number[] }>(),
   prophetModel: text("prophet_model"),
   settingsHash: text("settings_hash"),
   fittedAt: timestamp("fitted_at", { withTimezone: true }),

@@ -72,7 +72,8 @@ export interface PreviousResult {
   scores: unknown;
   runnerUp: string | null;
   forecast: { point: number[]; lower: number[]; upper: number[] } | null;
-  prophetForecast: { point: number[]; lower: number[]; upper: number[] } | null;
+  /** `planned`: the planned days (offsets after its origin) it was made with; absent on results recorded before it was kept. */
+  prophetForecast: { point: number[]; lower: number[]; upper: number[]; planned?: number[] } | null;
   prophetModel: string | null;
   errorCode: string | null;
 }

@@ -1,9 +1,12 @@
 // What a run does with one series, from what the fetch provides (its data
 // hash and the last published result): skip it (unchanged data and
 // settings, young model: republish), refit the last winner alone (within
-// RESELECT_DAYS of the last full selection), or run the full selection.
+// RESELECT_DAYS of the last full selection), or run the full selection. A
+// refit reuses the last Prophet rollback shifted to today when only new
+// days came and the plan is the one it was made with: that rollback is the
+// one Prophet fit a refit of another model would otherwise pay for.
 import { daysBetween } from "../days.ts";
-import type { Metrics, RefitPlan } from "../models/types.ts";
+import type { Forecast, Metrics, RefitPlan } from "../models/types.ts";
 import { selectedOn } from "../select/fit-series.ts";
 import type { PreviousResult, SeriesRecord } from "./fetch.ts";
 
@@ -21,11 +24,15 @@ export interface PlanRules {
   reselectDays: number;
   /** The run's last day (YYYY-MM-DD). */
   origin: string;
+  /** Forecast days a run publishes. */
+  horizon: number;
+  /** Days the rollback forecasts past the horizon (FitOptions.rollbackDays); 0: refit it every run. */
+  rollbackDays: number;
 }
 
 const EMPTY: Metrics = { mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 };
 
-export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous">, rules: PlanRules, now = Date.now()): FitPlan {
+export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous" | "change" | "planned">, rules: PlanRules, now = Date.now()): FitPlan {
   const previous = record.previous;
   if (!previous || previous.errorCode !== null || previous.forecast === null || previous.settingsHash !== rules.settings) return { kind: "select" };
   if (reusable(previous, record.dataHash, rules.maxAgeHours, now)) return { kind: "skip", previous };
@@ -40,8 +47,22 @@ export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous">, rul
       demandClass: previous.demandClass ?? "smooth",
       metrics: { ...EMPTY, ...previous.metrics } as Metrics,
       scores: Array.isArray(previous.scores) ? previous.scores : [],
+      ...shiftedRollback(record, rules),
     },
   };
+}
+
+/** The last rollback as seen from today: its first `appendedDays` are past. Nothing when it cannot stand in for a fit. */
+function shiftedRollback(record: Pick<SeriesRecord, "previous" | "change" | "planned">, rules: PlanRules): { rollback?: Forecast } {
+  const last = record.previous?.prophetForecast;
+  const change = record.change;
+  if (rules.rollbackDays <= 0 || !last || !Array.isArray(last.planned) || !change?.historyUnchanged) return {};
+  const shift = change.appendedDays;
+  if (!(shift >= 0) || last.point.length < shift + rules.horizon || last.lower.length !== last.point.length || last.upper.length !== last.point.length) return {};
+  // A day planned (or unplanned) since would be forecast without knowing it.
+  const planned = last.planned.filter((d) => d >= shift).map((d) => d - shift);
+  if (planned.length !== record.planned.length || planned.some((d, i) => d !== record.planned[i])) return {};
+  return { rollback: { point: last.point.slice(shift), lower: last.lower.slice(shift), upper: last.upper.slice(shift) } };
 }
 
 /** Same data as the stored fit and a model younger than MODEL_MAX_AGE_HOURS (0: never reused). */

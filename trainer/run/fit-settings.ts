@@ -21,6 +21,8 @@ export function fitOptionsFor(config: TrainerConfig, holidays: Holiday[]): FitOp
     exclude: config.PROPHET_MULTIPLICATIVE === "always" ? [] : ["prophet_multiplicative"],
     thresholds: { adi: config.DEMAND_ADI_CUTOFF, cv2: config.DEMAND_CV2_CUTOFF },
     holidays,
+    // Long enough to be shifted, day by day, until the next full selection refits it.
+    rollbackDays: config.PROPHET_ROLLBACK_REFIT === "selection" ? config.RESELECT_DAYS - 1 : 0,
   };
 }
 
@@ -35,7 +37,9 @@ export function historyDaysFor(config: TrainerConfig): number {
  * compete, so turning it off refits rather than republishing pooled forecasts.
  */
 export function settingsHash(fit: FitOptions, historyDays: number, pooled: boolean): string {
-  return createHash("sha256").update(JSON.stringify({ ...fit, historyDays, pooled })).digest("base64url").slice(0, 22);
+  // The rollback's extra days change no published day: leaving them out keeps RESELECT_DAYS a cadence, not a new setup.
+  const { rollbackDays: _, ...published } = fit;
+  return createHash("sha256").update(JSON.stringify({ ...published, historyDays, pooled })).digest("base64url").slice(0, 22);
 }
 
 /** The last `days` of a series (the fit window), with its start moved to match. */

@@ -23,7 +23,7 @@ export interface QualityColumns {
   scores: FitOutcome["scores"] | null;
   runnerUp: string | null;
   forecast: FitOutcome["forecast"] | null;
-  prophetForecast: FitOutcome["forecast"] | null;
+  prophetForecast: (FitOutcome["forecast"] & { planned: number[] }) | null;
   prophetModel: string | null;
   settingsHash: string;
   fittedAt: Date | null;
@@ -68,7 +68,10 @@ export class ForecastQuality {
    */
   prepare(id: string, record: SeriesRecord, origin: string): { reused: FitOutcome } | { input: SeriesInput } {
     const config = this.#config;
-    const plan = planFit(record, { settings: this.#settings, maxAgeHours: config.MODEL_MAX_AGE_HOURS, reselectDays: config.RESELECT_DAYS, origin });
+    const plan = planFit(record, {
+      settings: this.#settings, maxAgeHours: config.MODEL_MAX_AGE_HOURS, reselectDays: config.RESELECT_DAYS, origin,
+      horizon: this.fit.horizon, rollbackDays: this.fit.rollbackDays ?? 0,
+    });
     if (plan.kind === "skip") return { reused: this.#reuse(id, plan.previous) };
     const series = lastDays({ id, start: record.start, units: record.units, promo: record.promo, ...plannedInput(record, this.fit.horizon) }, this.#historyDays);
     const previous = record.previous?.params;
@@ -119,7 +122,8 @@ export class ForecastQuality {
       scores: result.scores,
       runnerUp: result.scores.find((s) => s.model !== result.model)?.model ?? null,
       forecast: result.forecast,
-      prophetForecast: result.prophet?.forecast ?? null,
+      // With the days it planned for, so a later refit knows whether shifting it still matches the plan.
+      prophetForecast: result.prophet ? { ...result.prophet.forecast, planned: record.planned } : null,
       prophetModel: result.prophet?.model ?? null,
       settingsHash: this.#settings,
       fittedAt: skipped ? (this.#reused.get(result) ?? null) : new Date(),
