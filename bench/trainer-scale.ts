@@ -175,7 +175,7 @@ async function cycleOrDataPath(label: string): Promise<{ stageMs: Record<string,
     const used = process.cpuUsage(cpu);
     return { stageMs: summary.stageMs, series: summary.series, rssMb: rssMb(), cpuMs: (used.user + used.system) / 1000 };
   }
-  const [refreshed, refreshMs] = await timed(() => refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {}));
+  const [refreshed, refreshMs] = await timed(() => refreshFeatures(sql, config.HISTORY_DAYS, config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS, profilesView: false } : {}));
   let series = 0;
   const [, fetchMs] = await timed(async () => {
     for await (const record of fetchSeries(sql, await loadDimensions(sql), { previous: true })) if (record.units.length > 0) series++;

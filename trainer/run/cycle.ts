@@ -89,10 +89,12 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
   let failed = 0;
   try {
     let t = performance.now();
-    // With the pooled model on, the seasonal profiles refresh in the same transaction, over their own window.
+    // The run reads its profiles as of the watermark and each fold's cut-off
+    // (loadProfilesAsOf), never the seasonal_profiles view: its full refresh
+    // would cost the daily refresh most of its time for nothing the run uses.
     const refreshed = await refreshFeatures(sql, config.HISTORY_DAYS, {
       full: config.FEATURE_REFRESH === "full",
-      ...(config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS } : {}),
+      ...(config.POOLED_MODEL ? { profileDays: config.PROFILE_HISTORY_DAYS, profilesView: false } : {}),
     });
     stage("refresh", performance.now() - t);
     if (!refreshed.origin || refreshed.series === 0) {

@@ -14,8 +14,12 @@ export interface RefreshReport {
   profilesMs: number | null;
 }
 
-/** `profileDays`: also refresh the seasonal profiles (sql/006) over that many days; omitted, they are left as they are. `full`: recompute every feature row. */
-export async function refreshFeatures(sql: Sql, historyDays: number, options: { profileDays?: number; full?: boolean } = {}): Promise<RefreshReport> {
+/**
+ * `profileDays`: the seasonal profiles' window (sql/006), and a refresh of
+ * their materialized view unless `profilesView` is false; omitted, both are
+ * left as they are. `full`: recompute every feature row.
+ */
+export async function refreshFeatures(sql: Sql, historyDays: number, options: { profileDays?: number; profilesView?: boolean; full?: boolean } = {}): Promise<RefreshReport> {
   await sql`update feature_settings set history_days = ${historyDays} where history_days <> ${historyDays}`;
   const { profileDays } = options;
   if (profileDays !== undefined) {
@@ -28,7 +32,7 @@ export async function refreshFeatures(sql: Sql, historyDays: number, options: { 
   // Side by side on two connections: the profiles read sales, not the features.
   const [[features, featuresMs], profiles] = await Promise.all([
     timed(() => refreshFeatureTable(sql, historyDays, { full: options.full })),
-    profileDays === undefined ? null : timed(() => sql.begin(async (tx) => {
+    profileDays === undefined || options.profilesView === false ? null : timed(() => sql.begin(async (tx) => {
       await tx`set local jit = off`;
       // CONCURRENTLY: dashboards and a running fetch keep reading the old rows.
       await tx`refresh materialized view concurrently seasonal_profiles`;
