@@ -67,6 +67,9 @@ const schema = z.object({
   // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
+  // One model across series on the feature table (trainer/global/); needs POOLED_MODEL for its profile feature.
+  GLOBAL_MODEL: bool.default(true),
+  GLOBAL_TRAINING_DAYS: int(28, 3660).default(365),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
   // The promotion plan (sql/010) reaches the forecasts; off ignores it. See docs/promotions.md.
   PROMO_PLAN: bool.default(true),

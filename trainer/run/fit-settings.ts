@@ -18,7 +18,7 @@ export function fitOptionsFor(config: TrainerConfig, holidays: Holiday[]): FitOp
     intervals: config.INTERVAL_METHOD,
     hybrid: config.ENABLE_HYBRID_FORECASTING,
     // Multiplicative Prophet doubles the Prophet fits for no measured gain (docs/forecast-quality.md): opt-in.
-    exclude: config.PROPHET_MULTIPLICATIVE === "always" ? [] : ["prophet_multiplicative"],
+    exclude: [...(config.PROPHET_MULTIPLICATIVE === "always" ? [] : ["prophet_multiplicative"]), ...(config.GLOBAL_MODEL ? [] : ["global"])],
     thresholds: { adi: config.DEMAND_ADI_CUTOFF, cv2: config.DEMAND_CV2_CUTOFF },
     holidays,
   };

@@ -1,0 +1,75 @@
+// The global model's features for one series and target day, as
+// global_training_rows (sql/011) computes them from series_features for
+// training: the same days, the same windows, the same scale. The trainer
+// learns from the SQL rows; a series forecasts from these, so the two must
+// agree (test/trainer/global.test.ts checks that they do).
+import type { SeasonalProfile } from "../models/pooled.ts";
+
+/** Columns of global_training_rows the model reads, in coefficient order after the intercept. */
+export const FEATURES = [
+  "recent_7", "recent_28", "weekday_4", "shape", "shaped_level", "promo", "promo_shaped", "promo_share_28", "holiday",
+] as const;
+
+/** Days of the scale window and of the demand segment's nonzero share. */
+export const SCALE_DAYS = 91;
+
+export interface FeatureInputs {
+  /** Units from `start`, with the days after the origin unknown (never read). */
+  units: ArrayLike<number>;
+  /** Promotion flags of the same days and of the forecast days after them (known ahead). */
+  promo: ArrayLike<number>;
+  start: string;
+  profile: SeasonalProfile;
+  holidays: ReadonlySet<string>;
+}
+
+export interface FeatureRow {
+  /** Units per day over the 91 days ending `horizon` days before the target; 0: nothing sold, forecast 0. */
+  scale: number;
+  /** Share of those days with a sale. */
+  nonzero: number;
+  /** Intercept first, then FEATURES. */
+  x: number[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Features of target day `t` (index into the inputs' days) for the bucket `horizon`; reads days up to t − horizon only. */
+export function featuresAt(inputs: FeatureInputs, t: number, horizon: number): FeatureRow {
+  const { units, promo, profile } = inputs;
+  const known = t - horizon;
+  // Days before the series' first are unsold, as the feature table fills them.
+  const unit = (i: number) => (i >= 0 && i <= known ? units[i] : 0);
+  const flag = (i: number) => (i >= 0 && i < promo.length ? promo[i] : 0);
+  const mean = (of: (i: number) => number, last: number, days: number) => {
+    let sum = 0;
+    for (let i = last - days + 1; i <= last; i++) sum += of(i);
+    return sum / days;
+  };
+  let nonzero = 0;
+  for (let i = known - SCALE_DAYS + 1; i <= known; i++) if (unit(i) > 0) nonzero++;
+  const scale = mean(unit, known, SCALE_DAYS);
+  const lag = 7 * Math.ceil(horizon / 7);
+  const weekday = (unit(t - lag) + unit(t - lag - 7) + unit(t - lag - 14) + unit(t - lag - 21)) / 4;
+
+  const first = Date.parse(`${inputs.start}T00:00:00Z`);
+  const day = new Date(first + t * DAY_MS);
+  const then = new Date(first + known * DAY_MS);
+  const monthThen = profile.monthOfYear[then.getUTCMonth()];
+  const shape = profile.dayOfWeek[(day.getUTCDay() + 6) % 7] * (monthThen > 0 ? profile.monthOfYear[day.getUTCMonth()] / monthThen : 1);
+  const onPromo = flag(t);
+  const level = scale > 0 ? mean(unit, known, 28) / scale : 0;
+  const x = [
+    1,
+    scale > 0 ? mean(unit, known, 7) / scale : 0,
+    level,
+    scale > 0 ? weekday / scale : 0,
+    shape,
+    level * shape,
+    onPromo,
+    onPromo * level * shape,
+    mean(flag, known, 28),
+    inputs.holidays.has(day.toISOString().slice(0, 10)) ? 1 : 0,
+  ];
+  return { scale, nonzero: nonzero / SCALE_DAYS, x };
+}

@@ -1,0 +1,35 @@
+// The global model in a run: trained once from the configuration, then
+// handed to every series on its way to the fit threads.
+import type { TrainerConfig } from "../config.ts";
+import type { Sql } from "../db/connect.ts";
+import type { FitOptions, SeriesInput } from "../models/types.ts";
+import { trainGlobalModels, type GlobalModels, type GlobalTraining } from "./train.ts";
+
+/** Horizon buckets: a week and a month (the short horizons served), then the longest day a forecast or fold asks for. */
+export function globalHorizons(fit: Pick<FitOptions, "horizon" | "holdoutDays">): number[] {
+  const longest = Math.max(fit.horizon, fit.holdoutDays);
+  return [...new Set([7, 30].filter((h) => h < longest).concat(longest))];
+}
+
+/** Relative ridge penalty: small, it only keeps collinear features (the two levels, promotions and their shaped term) solvable. */
+const RIDGE = 1e-3;
+
+/** `calendar` must be the holiday calendar whose days the fits get (`fit.holidays`), so training and forecasting agree. */
+export function trainForRun(sql: Sql, config: TrainerConfig, origin: string, fit: FitOptions, calendar: string): Promise<GlobalTraining> {
+  return trainGlobalModels(sql, {
+    origin,
+    holdoutDays: fit.holdoutDays,
+    folds: fit.folds ?? config.BACKTEST_FOLDS,
+    trainingDays: config.GLOBAL_TRAINING_DAYS,
+    horizons: globalHorizons(fit),
+    calendar,
+    // Syntetos–Boylan's ADI cut-off as a share of days with a sale: the smooth and erratic classes are "dense".
+    denseShare: 1 / config.DEMAND_ADI_CUTOFF,
+    lambda: RIDGE,
+  });
+}
+
+/** Adds `context.global` to each input; `models` null passes them through, which leaves the global candidate out. */
+export async function* attachGlobal(inputs: AsyncIterable<SeriesInput>, models: GlobalModels | null): AsyncGenerator<SeriesInput> {
+  for await (const input of inputs) yield models ? { ...input, context: { ...input.context, global: models } } : input;
+}
