@@ -3,7 +3,8 @@
 -- One row per series, target day and horizon bucket: the features a forecast
 -- made `horizon` days ahead could have known, read from series_features
 -- (sql/008) at the days before the target, and the pooled seasonal profile
--- (sql/009) as of a cut-off no later than any fold that trains on the row.
+-- (sql/009) and the product's promotion lift as of a cut-off no later than
+-- any fold that trains on the row.
 -- The trainer aggregates these rows into X'X and X'y where they are, so no
 -- row leaves Postgres (trainer/global/gram.ts).
 --
@@ -21,11 +22,45 @@
 -- target. Rows whose scale is zero (nothing sold in those 91 days) or whose
 -- 91 days are not all in the window are left out; the model forecasts zero
 -- for the first and cannot be asked about the second.
+-- Each product's promotion lift as of each cut-off, pooled over its stores:
+-- units on promotion days over units on other days, each day divided by its
+-- series' mean over the year up to the cut-off so that big stores do not
+-- outweigh small ones, its excess over 1 shrunk by n / (n + 7) over n
+-- promotion days (linearly, so that the model's one coefficient on it fits
+-- large and small lifts alike). Reads days up to each cut-off only.
+create function global_promotion_lifts(cutoffs date[])
+returns table (cutoff date, product_id integer, lift float8, promo_days bigint)
+language sql stable set search_path from current as $$
+with cut as (
+  select distinct c as cutoff from unnest(cutoffs) c where c is not null
+),
+days as (
+  select c.cutoff, f.store_id, f.product_id, f.promo, f.units,
+         avg(f.units) over (partition by c.cutoff, f.store_id, f.product_id) as series_mean
+  from cut c
+  join series_features f on f.day <= c.cutoff and f.day > c.cutoff - 365
+    and f.day >= (select window_start from feature_state)
+),
+pooled as (
+  select cutoff, product_id,
+         avg(units / series_mean) filter (where promo) as on_promo,
+         avg(units / series_mean) filter (where not promo) as off_promo,
+         count(*) filter (where promo) as promo_days
+  from days where series_mean > 0
+  group by cutoff, product_id
+)
+select cutoff, product_id,
+       case when promo_days > 0 and on_promo > 0 and off_promo > 0
+            then 1 + promo_days::float8 / (promo_days + 7) * (on_promo / off_promo - 1) else 1 end,
+       promo_days
+from pooled
+$$;
+
 create function global_training_rows(origin date, block_days integer, blocks integer, horizons integer[],
                                      profile_cutoffs date[], calendar text, dense_share float8)
 returns table (store_id integer, product_id integer, day date, horizon integer, block integer, dense boolean,
                scale float8, target float8, recent_7 float8, recent_28 float8, weekday_4 float8, shape float8,
-               shaped_level float8, promo float8, promo_shaped float8, promo_share_28 float8, holiday float8)
+               shaped_level float8, promo float8, promo_shaped float8, promo_lifted float8, promo_share_28 float8, holiday float8)
 language sql stable set search_path from current as $$
 with params as (
   select (select window_start from feature_state) as window_start,
@@ -87,6 +122,10 @@ series_shape as (
   left join profiles pp on pp.cutoff = c.cutoff and pp.level = 'product' and pp.member_id = fs.product_id
   left join profiles ps on ps.cutoff = c.cutoff and ps.level = 'store' and ps.member_id = fs.store_id
 ),
+lifts as (
+  select c.i as profile, l.product_id, l.lift
+  from global_promotion_lifts(profile_cutoffs) l join cuts c on c.cutoff = l.cutoff
+),
 holidays as (
   select distinct h.day from holiday h where h.calendar = global_training_rows.calendar
 ),
@@ -95,17 +134,20 @@ training as (
          coalesce(s.day_of_week[extract(isodow from l.day)::int], 1)
            * coalesce(s.month_of_year[extract(month from l.day)::int]
                       / nullif(s.month_of_year[extract(month from l.day - l.horizon)::int], 0), 1) as shape,
-         (hd.day is not null)::int::float8 as holiday
+         (hd.day is not null)::int::float8 as holiday,
+         coalesce(pl.lift, 1) as lift
   from lagged l
   cross join params p
   left join series_shape s on s.store_id = l.store_id and s.product_id = l.product_id
                           and s.profile = least((origin - l.day) / block_days, (select max(i) from cuts))
   left join holidays hd on hd.day = l.day
+  left join lifts pl on pl.product_id = l.product_id and pl.profile = least((origin - l.day) / block_days, (select max(i) from cuts))
   where l.day > p.first_target and l.days_91 = 91 and l.scale > 0
 )
 select r.store_id, r.product_id, r.day, r.horizon, r.block, r.nonzero_91 >= dense_share as dense,
        r.scale, r.units / r.scale, r.mean_7 / r.scale, r.mean_28 / r.scale, r.weekday_4 / r.scale, r.shape,
-       r.mean_28 / r.scale * r.shape, r.promo, r.promo * r.mean_28 / r.scale * r.shape, r.promo_share_28, r.holiday
+       r.mean_28 / r.scale * r.shape, r.promo, r.promo * r.mean_28 / r.scale * r.shape,
+       r.promo * (r.lift - 1) * r.mean_28 / r.scale * r.shape, r.promo_share_28, r.holiday
 from training r
 $$;
 

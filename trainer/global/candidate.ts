@@ -1,5 +1,6 @@
 // The global candidate: per series it only predicts, from the models the
-// cycle trained across series (context.global) and the series' own days.
+// cycle trained across series (context.global), its product's pooled
+// promotion lift (context.globalLift) and the series' own days.
 // A fold's series ends on its cut-off, and it reads the models trained on
 // days up to that cut-off and no others: without them it sits the fold out.
 import { addDays } from "../days.ts";
@@ -37,7 +38,8 @@ export function forecastGlobal(series: ModelSeries, horizon: number, level: numb
   const promo = new Float64Array(n + horizon);
   promo.set(series.promo);
   promo.set(series.futurePromo.subarray(0, horizon), n);
-  const inputs: FeatureInputs = { units: series.units, promo, start: series.start, profile: profileOf(series), holidays: holidaySet(holidays) };
+  const lift = (series.context?.globalLift as Record<string, number> | undefined)?.[cutoff] ?? 1;
+  const inputs: FeatureInputs = { units: series.units, promo, start: series.start, profile: profileOf(series), holidays: holidaySet(holidays), lift };
   const predict = (t: number, bucket: number) => {
     const row = featuresAt(inputs, t, bucket);
     if (row.scale <= 0) return 0;

@@ -7,7 +7,7 @@ import type { SeasonalProfile } from "../models/pooled.ts";
 
 /** Columns of global_training_rows the model reads, in coefficient order after the intercept. */
 export const FEATURES = [
-  "recent_7", "recent_28", "weekday_4", "shape", "shaped_level", "promo", "promo_shaped", "promo_share_28", "holiday",
+  "recent_7", "recent_28", "weekday_4", "shape", "shaped_level", "promo_shaped", "promo_lifted", "promo_share_28", "holiday",
 ] as const;
 
 /** Days of the scale window and of the demand segment's nonzero share. */
@@ -21,6 +21,8 @@ export interface FeatureInputs {
   start: string;
   profile: SeasonalProfile;
   holidays: ReadonlySet<string>;
+  /** The product's promotion lift pooled over its stores (global_promotion_lifts), as of the same cut-off as the profile. */
+  lift: number;
 }
 
 export interface FeatureRow {
@@ -66,8 +68,8 @@ export function featuresAt(inputs: FeatureInputs, t: number, horizon: number): F
     scale > 0 ? weekday / scale : 0,
     shape,
     level * shape,
-    onPromo,
     onPromo * level * shape,
+    onPromo * (inputs.lift - 1) * level * shape,
     mean(flag, known, 28),
     inputs.holidays.has(day.toISOString().slice(0, 10)) ? 1 : 0,
   ];

@@ -3,7 +3,7 @@
 import type { TrainerConfig } from "../config.ts";
 import type { Sql } from "../db/connect.ts";
 import type { FitOptions, SeriesInput } from "../models/types.ts";
-import { trainGlobalModels, type GlobalModels, type GlobalTraining } from "./train.ts";
+import { trainGlobalModels, type GlobalTraining } from "./train.ts";
 
 /** Horizon buckets: a week and a month (the short horizons served), then the longest day a forecast or fold asks for. */
 export function globalHorizons(fit: Pick<FitOptions, "horizon" | "holdoutDays">): number[] {
@@ -29,7 +29,20 @@ export function trainForRun(sql: Sql, config: TrainerConfig, origin: string, fit
   });
 }
 
-/** Adds `context.global` to each input; `models` null passes them through, which leaves the global candidate out. */
-export async function* attachGlobal(inputs: AsyncIterable<SeriesInput>, models: GlobalModels | null): AsyncGenerator<SeriesInput> {
-  for await (const input of inputs) yield models ? { ...input, context: { ...input.context, global: models } } : input;
+/**
+ * Adds `context.global` (the models) and `context.globalLift` (its product's
+ * lift by cut-off) to each input; `training` null passes them through, which
+ * leaves the global candidate out.
+ */
+export async function* attachGlobal(
+  inputs: AsyncIterable<SeriesInput>,
+  training: GlobalTraining | null,
+  seriesOf: (id: string) => { productId: number } | undefined,
+): AsyncGenerator<SeriesInput> {
+  for await (const input of inputs) {
+    const productId = training ? seriesOf(input.id)?.productId : undefined;
+    yield training && productId !== undefined
+      ? { ...input, context: { ...input.context, global: training.models, globalLift: training.lifts.get(productId) ?? {} } }
+      : input;
+  }
 }

@@ -29,6 +29,8 @@ export interface GlobalModels {
 
 export interface GlobalTraining {
   models: GlobalModels;
+  /** Each product's pooled promotion lift by cut-off day: a feature its series forecast with. */
+  lifts: Map<number, Record<string, number>>;
   /** Training rows of the origin's models (all buckets and segments). */
   rows: number;
   queryMs: number;
@@ -56,6 +58,12 @@ export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions
     origin: options.origin, blockDays, blocks: cutoffs.length - 1 + window, horizons: options.horizons,
     profileCutoffs: cutoffs, calendar: options.calendar, denseShare: options.denseShare,
   });
+  const lifts = new Map<number, Record<string, number>>();
+  for (const row of await sql<{ cutoff: string; product_id: number; lift: number }[]>`
+    select cutoff::text as cutoff, product_id, lift from global_promotion_lifts(${sql.array(cutoffs)}::date[])`) {
+    if (!lifts.has(row.product_id)) lifts.set(row.product_id, {});
+    lifts.get(row.product_id)![row.cutoff] = row.lift;
+  }
   const queryMs = performance.now() - started;
   started = performance.now();
   const byCutoff: Record<string, GlobalModel[]> = {};
@@ -72,7 +80,7 @@ export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions
     byCutoff[cutoff] = models;
   }
   const rows = byCutoff[options.origin].reduce((s, m) => s + m.rows, 0);
-  return { models: { horizons: [...options.horizons], denseShare: options.denseShare, byCutoff }, rows, queryMs, solveMs: performance.now() - started };
+  return { models: { horizons: [...options.horizons], denseShare: options.denseShare, byCutoff }, lifts, rows, queryMs, solveMs: performance.now() - started };
 }
 
 function summed(blocks: GramBlock[]): Pick<GramBlock, "rows" | "xx" | "xy" | "yy"> | null {

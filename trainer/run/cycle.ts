@@ -186,7 +186,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const fit: FitOptions = quality.fit;
     const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit, timeoutMs: config.FIT_TIMEOUT_SECONDS * 1000 });
     try {
-      await pool.fitAll(attachGlobal(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), global?.models ?? null), onResult);
+      await pool.fitAll(attachGlobal(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), global, (id) => inFlight.get(id)), onResult);
     } finally {
       await pool.close();
     }
