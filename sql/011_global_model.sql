@@ -18,10 +18,14 @@
 -- earlier (windows end at the current row, lags look back), so a block holds
 -- nothing from after its own last day.
 --
--- Scale: the series' mean over the 91 days ending `horizon` days before the
--- target. Rows whose scale is zero (nothing sold in those 91 days) or whose
--- 91 days are not all in the window are left out; the model forecasts zero
--- for the first and cannot be asked about the second.
+-- Scale: the series' mean over the 28 days ending `horizon` days before the
+-- target (the level every ratio feature is near 1 against, so the one model
+-- fits a series in its peak and one in its trough alike), at least
+-- `scale_floor`: one sale of a series that sold once in a month would
+-- otherwise be a target of 28 and outweigh everything else in the squared
+-- error. Rows with nothing sold in the 91 days ending there, or whose 91
+-- days are not all in the window, are left out; the model forecasts zero for
+-- the first and cannot be asked about the second.
 -- Each product's promotion lift as of each cut-off, pooled over its stores:
 -- units on promotion days over units on other days, each day divided by its
 -- series' mean over the year up to the cut-off so that big stores do not
@@ -57,9 +61,9 @@ from pooled
 $$;
 
 create function global_training_rows(origin date, block_days integer, blocks integer, horizons integer[],
-                                     profile_cutoffs date[], calendar text, dense_share float8)
+                                     profile_cutoffs date[], calendar text, dense_share float8, scale_floor float8)
 returns table (store_id integer, product_id integer, day date, horizon integer, block integer, dense boolean,
-               scale float8, target float8, recent_7 float8, recent_28 float8, weekday_4 float8, shape float8,
+               scale float8, target float8, recent_7 float8, recent_28 float8, recent_91 float8, weekday_4 float8, shape float8,
                shaped_level float8, promo float8, promo_shaped float8, promo_lifted float8, promo_share_28 float8, holiday float8)
 language sql stable set search_path from current as $$
 with params as (
@@ -90,7 +94,7 @@ lagged as (
          lag(t.mean_7, h.h - 1) over w as mean_7,
          lag(t.mean_28, h.h - 1) over w as mean_28,
          lag(t.promo_share_28, h.h - 1) over w as promo_share_28,
-         lag(t.mean_91, h.h) over w as scale,
+         lag(t.mean_91, h.h) over w as mean_91,
          lag(t.nonzero_91, h.h) over w as nonzero_91,
          lag(t.days_91, h.h) over w as days_91,
          -- the latest same weekday known h days ahead
@@ -130,7 +134,7 @@ holidays as (
   select distinct h.day from holiday h where h.calendar = global_training_rows.calendar
 ),
 training as (
-  select l.*, (origin - l.day) / block_days as block,
+  select l.*, greatest(l.mean_28, scale_floor) as scale, (origin - l.day) / block_days as block,
          coalesce(s.day_of_week[extract(isodow from l.day)::int], 1)
            * coalesce(s.month_of_year[extract(month from l.day)::int]
                       / nullif(s.month_of_year[extract(month from l.day - l.horizon)::int], 0), 1) as shape,
@@ -142,10 +146,10 @@ training as (
                           and s.profile = least((origin - l.day) / block_days, (select max(i) from cuts))
   left join holidays hd on hd.day = l.day
   left join lifts pl on pl.product_id = l.product_id and pl.profile = least((origin - l.day) / block_days, (select max(i) from cuts))
-  where l.day > p.first_target and l.days_91 = 91 and l.scale > 0
+  where l.day > p.first_target and l.days_91 = 91 and l.mean_91 > 0
 )
 select r.store_id, r.product_id, r.day, r.horizon, r.block, r.nonzero_91 >= dense_share as dense,
-       r.scale, r.units / r.scale, r.mean_7 / r.scale, r.mean_28 / r.scale, r.weekday_4 / r.scale, r.shape,
+       r.scale, r.units / r.scale, r.mean_7 / r.scale, r.mean_28 / r.scale, r.mean_91 / r.scale, r.weekday_4 / r.scale, r.shape,
        r.mean_28 / r.scale * r.shape, r.promo, r.promo * r.mean_28 / r.scale * r.shape,
        r.promo * (r.lift - 1) * r.mean_28 / r.scale * r.shape, r.promo_share_28, r.holiday
 from training r

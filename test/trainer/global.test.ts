@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../../trainer/days.ts";
 import { forecastGlobal } from "../../trainer/global/candidate.ts";
-import { FEATURES, featuresAt } from "../../trainer/global/features.ts";
+import { FEATURES, featuresAt, SCALE_FLOOR } from "../../trainer/global/features.ts";
 import { trainGlobalModels, type GlobalTraining } from "../../trainer/global/train.ts";
 import { upsertCatalog, type CatalogInput, type CatalogIds } from "../../trainer/ingest/catalog.ts";
 import { loadSales, type SalesInput } from "../../trainer/ingest/sales.ts";
@@ -117,15 +117,16 @@ describe("global model", () => {
       select r.*, r.day::text as day,
              v.mean_7 as view_mean_7, v.mean_28 as view_mean_28, v.promo_share_28 as view_promo_share_28,
              (select avg(units) from series_features w where w.store_id = r.store_id and w.product_id = r.product_id
-                and w.day between r.day - r.horizon - 90 and r.day - r.horizon) as view_scale
-      from global_training_rows(${origin}::date, ${HOLDOUT}, 5, ${database.sql.array(HORIZONS)}::int[], ${database.sql.array(cutoffs)}::date[], 'none', ${1 / 1.32}) r
+                and w.day between r.day - r.horizon - 90 and r.day - r.horizon) as view_mean_91
+      from global_training_rows(${origin}::date, ${HOLDOUT}, 5, ${database.sql.array(HORIZONS)}::int[], ${database.sql.array(cutoffs)}::date[], 'none', ${1 / 1.32}, ${SCALE_FLOOR}) r
       join series_features v on v.store_id = r.store_id and v.product_id = r.product_id and v.day = r.day - r.horizon + 1
       where r.store_id = ${target.storeId} and r.product_id = ${target.productId}
       order by r.day, r.horizon`;
     expect(rows.length).toBeGreaterThan(200);
     for (const row of rows) {
       const scale = Number(row.scale);
-      expect(scale).toBeCloseTo(Number(row.view_scale), 9);
+      expect(scale).toBeCloseTo(Math.max(Number(row.view_mean_28), SCALE_FLOOR), 9);
+      expect(Number(row.recent_91) * scale).toBeCloseTo(Number(row.view_mean_91), 9);
       expect(Number(row.recent_7) * scale).toBeCloseTo(Number(row.view_mean_7), 9);
       expect(Number(row.recent_28) * scale).toBeCloseTo(Number(row.view_mean_28), 9);
       expect(Number(row.promo_share_28)).toBeCloseTo(Number(row.view_promo_share_28), 9);

@@ -7,11 +7,13 @@ import type { SeasonalProfile } from "../models/pooled.ts";
 
 /** Columns of global_training_rows the model reads, in coefficient order after the intercept. */
 export const FEATURES = [
-  "recent_7", "recent_28", "weekday_4", "shape", "shaped_level", "promo_shaped", "promo_lifted", "promo_share_28", "holiday",
+  "recent_7", "recent_28", "recent_91", "weekday_4", "shape", "shaped_level", "promo_shaped", "promo_lifted", "promo_share_28", "holiday",
 ] as const;
 
 /** Days of the scale window and of the demand segment's nonzero share. */
 export const SCALE_DAYS = 91;
+/** Units a day the scale never goes below (see sql/011): a sale every four days. */
+export const SCALE_FLOOR = 0.25;
 
 export interface FeatureInputs {
   /** Units from `start`, with the days after the origin unknown (never read). */
@@ -26,7 +28,7 @@ export interface FeatureInputs {
 }
 
 export interface FeatureRow {
-  /** Units per day over the 91 days ending `horizon` days before the target; 0: nothing sold, forecast 0. */
+  /** Units per day over the 28 days ending `horizon` days before the target, at least SCALE_FLOOR; 0: nothing sold in the 91 days, forecast 0. */
   scale: number;
   /** Share of those days with a sale. */
   nonzero: number;
@@ -50,7 +52,9 @@ export function featuresAt(inputs: FeatureInputs, t: number, horizon: number): F
   };
   let nonzero = 0;
   for (let i = known - SCALE_DAYS + 1; i <= known; i++) if (unit(i) > 0) nonzero++;
-  const scale = mean(unit, known, SCALE_DAYS);
+  const sold = mean(unit, known, SCALE_DAYS);
+  const month = mean(unit, known, 28);
+  const scale = sold > 0 ? Math.max(month, SCALE_FLOOR) : 0;
   const lag = 7 * Math.ceil(horizon / 7);
   const weekday = (unit(t - lag) + unit(t - lag - 7) + unit(t - lag - 14) + unit(t - lag - 21)) / 4;
 
@@ -60,11 +64,12 @@ export function featuresAt(inputs: FeatureInputs, t: number, horizon: number): F
   const monthThen = profile.monthOfYear[then.getUTCMonth()];
   const shape = profile.dayOfWeek[(day.getUTCDay() + 6) % 7] * (monthThen > 0 ? profile.monthOfYear[day.getUTCMonth()] / monthThen : 1);
   const onPromo = flag(t);
-  const level = scale > 0 ? mean(unit, known, 28) / scale : 0;
+  const level = scale > 0 ? month / scale : 0;
   const x = [
     1,
     scale > 0 ? mean(unit, known, 7) / scale : 0,
     level,
+    scale > 0 ? sold / scale : 0,
     scale > 0 ? weekday / scale : 0,
     shape,
     level * shape,
