@@ -64,7 +64,7 @@ create function global_training_rows(origin date, block_days integer, blocks int
                                      profile_cutoffs date[], calendar text, dense_share float8, scale_floor float8)
 returns table (store_id integer, product_id integer, day date, horizon integer, block integer, dense boolean,
                scale float8, target float8, recent_7 float8, recent_28 float8, recent_91 float8, weekday_4 float8, shape float8,
-               shaped_level float8, promo float8, promo_shaped float8, promo_lifted float8, promo_share_28 float8, holiday float8)
+               shaped_level float8, shaped_91 float8, shaped_364 float8, promo float8, promo_shaped float8, promo_lifted float8, promo_share_28 float8, holiday float8)
 language sql stable set search_path from current as $$
 with params as (
   select (select window_start from feature_state) as window_start,
@@ -78,14 +78,17 @@ windows as (
   select f.store_id, f.product_id, f.day, f.units, f.promo::int::float8 as promo,
          f.mean_7, f.mean_28, f.promo_share_28,
          sum(f.units) over d91 / 91 as mean_91,
+         -- a year: days before the window count as unsold, as on the forecast side
+         sum(f.units) over d364 / 364 as mean_364,
          (count(*) filter (where f.units > 0) over d91)::float8 / 91 as nonzero_91,
          count(*) over d91 as days_91,
          (f.units + coalesce(lag(f.units, 7) over w, 0) + coalesce(lag(f.units, 14) over w, 0)
                   + coalesce(lag(f.units, 21) over w, 0)) / 4 as weekday_4
   from series_features f, params p
-  where f.day between greatest(p.window_start, p.first_target - p.longest - 120) and p.last_day
+  where f.day between greatest(p.window_start, p.first_target - p.longest - 364) and p.last_day
   window w as (partition by f.store_id, f.product_id order by f.day),
-         d91 as (w rows between 90 preceding and current row)
+         d91 as (w rows between 90 preceding and current row),
+         d364 as (w rows between 363 preceding and current row)
 ),
 -- series_features has a row for every day of a series, so n rows back is n days back.
 lagged as (
@@ -95,6 +98,7 @@ lagged as (
          lag(t.mean_28, h.h - 1) over w as mean_28,
          lag(t.promo_share_28, h.h - 1) over w as promo_share_28,
          lag(t.mean_91, h.h) over w as mean_91,
+         lag(t.mean_364, h.h) over w as mean_364,
          lag(t.nonzero_91, h.h) over w as nonzero_91,
          lag(t.days_91, h.h) over w as days_91,
          -- the latest same weekday known h days ahead
@@ -138,6 +142,12 @@ training as (
          coalesce(s.day_of_week[extract(isodow from l.day)::int], 1)
            * coalesce(s.month_of_year[extract(month from l.day)::int]
                       / nullif(s.month_of_year[extract(month from l.day - l.horizon)::int], 0), 1) as shape,
+         -- the same with the month at the middle of the 91-day level
+         coalesce(s.day_of_week[extract(isodow from l.day)::int], 1)
+           * coalesce(s.month_of_year[extract(month from l.day)::int]
+                      / nullif(s.month_of_year[extract(month from l.day - l.horizon - 45)::int], 0), 1) as shape_91,
+         -- a year's level averages every month: the indices themselves
+         coalesce(s.day_of_week[extract(isodow from l.day)::int], 1) * coalesce(s.month_of_year[extract(month from l.day)::int], 1) as shape_364,
          (hd.day is not null)::int::float8 as holiday,
          coalesce(pl.lift, 1) as lift
   from lagged l
@@ -150,7 +160,7 @@ training as (
 )
 select r.store_id, r.product_id, r.day, r.horizon, r.block, r.nonzero_91 >= dense_share as dense,
        r.scale, r.units / r.scale, r.mean_7 / r.scale, r.mean_28 / r.scale, r.mean_91 / r.scale, r.weekday_4 / r.scale, r.shape,
-       r.mean_28 / r.scale * r.shape, r.promo, r.promo * r.mean_28 / r.scale * r.shape,
+       r.mean_28 / r.scale * r.shape, r.mean_91 / r.scale * r.shape_91, r.mean_364 / r.scale * r.shape_364, r.promo, r.promo * r.mean_28 / r.scale * r.shape,
        r.promo * (r.lift - 1) * r.mean_28 / r.scale * r.shape, r.promo_share_28, r.holiday
 from training r
 $$;

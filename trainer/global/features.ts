@@ -7,7 +7,7 @@ import type { SeasonalProfile } from "../models/pooled.ts";
 
 /** Columns of global_training_rows the model reads, in coefficient order after the intercept. */
 export const FEATURES = [
-  "recent_7", "recent_28", "recent_91", "weekday_4", "shape", "shaped_level", "promo_shaped", "promo_lifted", "promo_share_28", "holiday",
+  "recent_7", "recent_28", "recent_91", "weekday_4", "shape", "shaped_level", "shaped_91", "shaped_364", "promo_shaped", "promo_lifted", "promo_share_28", "holiday",
 ] as const;
 
 /** Days of the scale window and of the demand segment's nonzero share. */
@@ -56,13 +56,20 @@ export function featuresAt(inputs: FeatureInputs, t: number, horizon: number): F
   const month = mean(unit, known, 28);
   const scale = sold > 0 ? Math.max(month, SCALE_FLOOR) : 0;
   const lag = 7 * Math.ceil(horizon / 7);
-  const weekday = (unit(t - lag) + unit(t - lag - 7) + unit(t - lag - 14) + unit(t - lag - 21)) / 4;
+  const sameWeekday = (unit(t - lag) + unit(t - lag - 7) + unit(t - lag - 14) + unit(t - lag - 21)) / 4;
 
   const first = Date.parse(`${inputs.start}T00:00:00Z`);
   const day = new Date(first + t * DAY_MS);
   const then = new Date(first + known * DAY_MS);
-  const monthThen = profile.monthOfYear[then.getUTCMonth()];
-  const shape = profile.dayOfWeek[(day.getUTCDay() + 6) % 7] * (monthThen > 0 ? profile.monthOfYear[day.getUTCMonth()] / monthThen : 1);
+  const weekday = profile.dayOfWeek[(day.getUTCDay() + 6) % 7];
+  const monthRatio = (from: Date) => {
+    const index = profile.monthOfYear[from.getUTCMonth()];
+    return index > 0 ? profile.monthOfYear[day.getUTCMonth()] / index : 1;
+  };
+  const shape = weekday * monthRatio(then);
+  // The 91-day level's month is the one at its middle.
+  const shape91 = weekday * monthRatio(new Date(first + (known - 45) * DAY_MS));
+  const year = mean(unit, known, 364);
   const onPromo = flag(t);
   const level = scale > 0 ? month / scale : 0;
   const x = [
@@ -70,9 +77,11 @@ export function featuresAt(inputs: FeatureInputs, t: number, horizon: number): F
     scale > 0 ? mean(unit, known, 7) / scale : 0,
     level,
     scale > 0 ? sold / scale : 0,
-    scale > 0 ? weekday / scale : 0,
+    scale > 0 ? sameWeekday / scale : 0,
     shape,
     level * shape,
+    scale > 0 ? (sold / scale) * shape91 : 0,
+    scale > 0 ? (year / scale) * weekday * profile.monthOfYear[day.getUTCMonth()] : 0,
     onPromo * level * shape,
     onPromo * (inputs.lift - 1) * level * shape,
     mean(flag, known, 28),
