@@ -1,7 +1,8 @@
 // Leak-free folds through real Postgres: a spike in a series and a level
 // shift in the other series of its product and of its store, all after the
 // newest fold's cut-off, must not move any fold's fit of that series, nor the
-// scores of the folds whose days they do not touch.
+// scores of the folds whose days they do not touch; the pooled profiles and
+// the global model trained across the grid included.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertCatalog, type CatalogIds } from "../../trainer/ingest/catalog.ts";
 import { loadSales } from "../../trainer/ingest/sales.ts";
@@ -11,6 +12,7 @@ import { fetchSeries, loadDimensions } from "../../trainer/run/fetch.ts";
 import { foldCutoffs, loadProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { fitSeries } from "../../trainer/select/fit-series.ts";
+import { trainGlobalModels } from "../../trainer/global/train.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
 import { DAY, isoDay, sharedShapeGrid } from "./pooled-grid.ts";
 
@@ -26,9 +28,13 @@ async function fitTarget(): Promise<FitOutcome> {
   await refreshFeatures(database.sql, 365, { profileDays: 730 });
   const origin = isoDay(LAST);
   const profiles = await loadProfilesAsOf(database.sql, origin, foldCutoffs(origin, HOLDOUT, FOLDS));
+  // The global model too: trained across the grid, each fold's from the days up to its cut-off.
+  const global = await trainGlobalModels(database.sql, {
+    origin, holdoutDays: HOLDOUT, folds: FOLDS, trainingDays: 365, horizons: [7, HOLDOUT], calendar: "none", denseShare: 1 / 1.32, lambda: 0.1,
+  });
   for await (const r of fetchSeries(database.sql, await loadDimensions(database.sql))) {
     if (r.store !== "s1" || r.product !== "p1") continue;
-    const result = fitSeries({ id: "s1/p1", start: r.start, units: r.units, promo: r.promo, context: profiles.contextFor(r.storeId, r.productId)! }, options);
+    const result = fitSeries({ id: "s1/p1", start: r.start, units: r.units, promo: r.promo, context: { ...profiles.contextFor(r.storeId, r.productId)!, global: global.models, globalLift: global.lifts.get(r.productId) } }, options);
     if (!result.ok) throw new Error(result.error.message);
     return result;
   }
@@ -58,7 +64,7 @@ describe("folds see only the days before their cut-off", () => {
     const changed = await fitTarget();
 
     const folds = (r: FitOutcome) => (r.params as { $folds: Record<string, { cutoff: string; params: unknown }[]> }).$folds;
-    expect(Object.keys(folds(before))).toContain("pooled");
+    expect(Object.keys(folds(before))).toEqual(expect.arrayContaining(["pooled", "global"]));
     for (const [model, fits] of Object.entries(folds(before))) {
       // Every fold's fitted params: the same to the last bit.
       expect(folds(changed)[model], model).toEqual(fits);
