@@ -15,6 +15,8 @@ import { fetchSeries, loadDimensions, type SeriesRecord } from "../../trainer/ru
 import { foldCutoffs, loadProfilesAsOf, type ProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { fitSeries } from "../../trainer/select/fit-series.ts";
+import { loadConfig } from "../../trainer/config.ts";
+import { fitOptionsFor } from "../../trainer/run/fit-settings.ts";
 import { poisson, seededRandom } from "../../trainer/seed/random.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
 import { DAY, isoDay, SHARED_WEEK, weekdayOf } from "./pooled-grid.ts";
@@ -160,5 +162,19 @@ describe("global model", () => {
       });
     }
     expect(changed[origin][0].coefficients).not.toEqual(before[origin][0].coefficients);
+  }, 120_000);
+
+  it("is left out of the selection with GLOBAL_MODEL=off, its models at hand or not", async () => {
+    const { training, profiles } = await train();
+    const [r] = await records();
+    const input = { id: "s", start: r.start, units: r.units, promo: r.promo, context: { ...profiles.contextFor(r.storeId, r.productId)!, global: training.models, globalLift: training.lifts.get(r.productId) } };
+    const tried = (env: Record<string, string>) => {
+      const fit = { ...fitOptionsFor(loadConfig({ DATABASE_URL: database.url, ...env }), []), horizon: HOLDOUT, holdoutDays: HOLDOUT, folds: FOLDS };
+      const result = fitSeries(input, fit);
+      if (!result.ok) throw new Error(result.error.message);
+      return result.scores.map((s) => s.model);
+    };
+    expect(tried({})).toContain("global");
+    expect(tried({ GLOBAL_MODEL: "off" })).not.toContain("global");
   }, 120_000);
 });
