@@ -5,9 +5,10 @@ import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { BINARY_MEDIA_TYPE, binaryGzip, binaryTag, negotiateFormat } from "./binary-format.ts";
 import { BadRequestError } from "./errors.ts";
-import { ForecastCache } from "./forecast-cache.ts";
+import { cacheKey, ForecastCache, remembered, type CacheTier, type RememberedBody } from "./forecast-cache.ts";
 import { forecastResponse, notModified, type ForecastResponseOptions } from "./forecast-response.ts";
 import { recordCache } from "./metrics.ts";
+import { requestOrigin } from "./middleware/forecast-context.ts";
 import { note, stage } from "./timing.ts";
 
 type Gzip = Uint8Array<ArrayBuffer>;
@@ -48,22 +49,26 @@ export async function serveForecast(c: Context<AppEnv>, { cachePath, etag, load,
   const unchanged = notModified(c.req.raw, representationEtag, options, false);
   if (unchanged) return unchanged;
 
-  const cache = new ForecastCache(config, c.get("origin"), (work) => c.executionCtx.waitUntil(work));
   const path = binary ? `${tag}/${cachePath}` : cachePath;
-  const key = cache.key(version.id, path);
+  const key = cacheKey(config, version.id, path);
   const started = performance.now();
-  const cached = cache.remembered(key) ?? (await cache.get(key));
-  if (cached) {
-    stage(c, "cache", started, "hit");
-    note(c, "tier", cached.tier);
-    recordCache(version.stale === "if-error" ? "stale" : "hit", cached.tier);
-    return forecastResponse(c.req.raw, { gzip: cached.gzip, etag: representationEtag }, options);
-  }
+  // The memory tier first, with no promise and no cache object for the request.
+  const inMemory = remembered(config, key);
+  if (inMemory) return hit(c, started, "memory", inMemory, representationEtag, options);
+  const cache = new ForecastCache(config, requestOrigin(c), (work) => c.executionCtx.waitUntil(work));
+  const cached = await cache.get(key);
+  if (cached) return hit(c, started, cached.tier, cached.body, representationEtag, options);
   stage(c, "cache", started, cache.enabled ? "miss" : "off");
   recordCache(cache.enabled ? "miss" : "off");
   const ready = await published?.(path);
   const gzip = ready ?? (binary ? binaryGzip(await load(), layout) : await load());
   const body = { gzip, etag: representationEtag };
-  cache.put(key, body);
-  return forecastResponse(c.req.raw, body, options);
+  return forecastResponse(c.req.raw, body, options, cache.put(key, body));
+}
+
+function hit(c: Context<AppEnv>, started: number, tier: CacheTier, body: RememberedBody, etag: string, options: ForecastResponseOptions): Response {
+  stage(c, "cache", started, "hit");
+  note(c, "tier", tier);
+  recordCache(options.version.stale === "if-error" ? "stale" : "hit", tier);
+  return forecastResponse(c.req.raw, { gzip: body.gzip, etag }, options, body);
 }

@@ -67,9 +67,19 @@ export function variantPath(variant: Variant, path: string): string {
   return variant.tag ? `${variant.tag}/${path}` : path;
 }
 
+// One object per answer kind, so a remembered answer's headers can be reused by identity (forecast-response.ts).
+const modeHeaders = new Map<string, Readonly<Record<string, string>>>();
+
 /** What the answer says about the variant it served. */
-export function variantHeaders(variant: Variant): Record<string, string> {
-  return variant.fallback ? { "X-Forecast-Mode": variant.served, "X-Forecast-Mode-Fallback": variant.fallback } : { "X-Forecast-Mode": variant.served };
+export function variantHeaders(variant: Variant): Readonly<Record<string, string>> {
+  const id = `${variant.served}|${variant.fallback ?? ""}`;
+  let headers = modeHeaders.get(id);
+  if (!headers) {
+    const built: Record<string, string> = { "X-Forecast-Mode": variant.served };
+    if (variant.fallback) built["X-Forecast-Mode-Fallback"] = variant.fallback;
+    modeHeaders.set(id, (headers = Object.freeze(built)));
+  }
+  return headers;
 }
 
 /** A fallback answer changes once the accurate variant lands: caches must not keep it for long. */

@@ -9,6 +9,8 @@ export interface ForecastVariant {
   port: number;
   /** Text bindings added to (or overriding) the shared ones. */
   env: Record<string, string>;
+  /** Another bundle (say, an earlier build to compare with) in place of the shared one. */
+  bundle?: string;
 }
 
 export interface WorkerdConfigOptions {
@@ -35,7 +37,7 @@ function forecastService(options: WorkerdConfigOptions, variant: ForecastVariant
     ? [`(name = "RATE_LIMITER", wrapped = (moduleName = "bench-internal:rate-limit", innerBindings = [(name = "limit", json = "${limit.limit}"), (name = "period", json = "${limit.period}")]))`]
     : [];
   return `(name = ${text(`forecast-${variant.name}`)}, worker = (
-      modules = [(name = "index.js", esModule = embed ${text(options.bundle)})],
+      modules = [(name = "index.js", esModule = embed ${text(variant.bundle ?? options.bundle)})],
       compatibilityDate = ${text(options.compatibilityDate)},
       bindings = [
         ${[...bindings, ...limiter].join(",\n        ")}
