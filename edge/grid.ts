@@ -116,13 +116,15 @@ export function gridFields(plan: GridPlan): string[] {
  */
 export async function gridCachePath(version: string, h: number, canonical: string): Promise<{ cachePath: string; digest: string }> {
   const named = `${version}|h${h}|${canonical}`;
-  // Remembered per isolate: a repeated grid (a memory hit) computes no digest.
-  let digest = digests.get(named);
-  if (digest === undefined) {
-    digest = await sha256Hex(named);
-    digests.set(named, digest, named.length * 2 + 64);
-  }
+  const digest = await sha256Hex(named);
+  digests.set(named, digest, named.length * 2 + 64);
   return { cachePath: `h${h}/grid/${digest}`, digest };
+}
+
+/** gridCachePath without a promise when this isolate has computed it before (a repeated grid, as on a memory hit); null otherwise. */
+export function rememberedGridPath(version: string, h: number, canonical: string): { cachePath: string; digest: string } | null {
+  const digest = digests.get(`${version}|h${h}|${canonical}`);
+  return digest === undefined ? null : { cachePath: `h${h}/grid/${digest}`, digest };
 }
 
 const digests = new MemoryCache<string>({ maxEntries: 4096, maxBytes: 4 * 1024 * 1024 });

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
+import { canonicalGridQuery, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
 import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
@@ -11,7 +11,7 @@ import { sampleHot } from "../hot-sample.ts";
 import { parseCodeList, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
-import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
+import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), async (c) => {
@@ -25,9 +25,9 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
   const store = c.get("store");
   const version = c.get("version");
   const canonical = canonicalGridQuery(query);
-  const { cachePath, digest } = await gridCachePath(version.id, h, canonical);
+  const { cachePath, digest } = rememberedGridPath(version.id, h, canonical) ?? (await gridCachePath(version.id, h, canonical));
   // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
-  const variant = await chooseVariant(c);
+  const variant = variantNow(c) ?? (await chooseVariant(c));
   let planning: Promise<{ loaded: LoadedManifest; plan: GridPlan }> | undefined;
   const planned = () => (planning ??= (async () => {
     const started = performance.now();
