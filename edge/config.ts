@@ -269,7 +269,7 @@ const schema = z.object({
   }),
   PREFETCH_TOP_N: number(20, 0, 1000),
   HOT_SAMPLE_RATE: number(0.1, 0, 1, false),
-  STREAM_WAIT_MS: number(20_000, 0, 120_000),
+  STREAM_WAIT_MS: number(0, 0, 120_000),
   REFRESH_INTERVAL: number(86_400, 60, 30 * 86_400),
   HEALTH_GRACE: number(3600, 0, 7 * 86_400),
   METRICS: onOff("on"),
