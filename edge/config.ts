@@ -6,6 +6,7 @@
 // does I/O.
 import * as z from "zod/mini";
 import type { BinaryLayout } from "./binary-format.ts";
+import { MAX_GRID_SERIES } from "./contract/grid.ts";
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 
@@ -130,8 +131,6 @@ export interface EdgeConfig {
   readonly modelChoice: ModelChoiceConfig;
 }
 
-/** The default of MAX_GRID_SERIES; the trainer's prefetch keeps to it too. */
-export const MAX_GRID_SERIES = 1000;
 
 const ONE_YEAR_SECONDS = 31_536_000;
 const ON = ["on", "true", "1"];

@@ -3,8 +3,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import { canonicalGridQuery, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
-import { gridBody } from "../grid-body.ts";
+import { canonicalGridQuery, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../contract/grid.ts";
+import { gridBody } from "../contract/grid-body.ts";
 import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
 import { sampleHot } from "../hot-sample.ts";

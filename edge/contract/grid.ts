@@ -1,13 +1,18 @@
-// Which series a grid request names. Stores belong to one city, so a grid is
-// not a plain cross product: a store only pairs with its own city.
-import { sha256Hex } from "./contract/digest.ts";
-import { CODE_PATTERN, seriesField } from "./contract/keys.ts";
-import { BadRequestError } from "./errors.ts";
-import type { LoadedManifest } from "./manifest.ts";
-import { MemoryCache } from "./memory-cache.ts";
-import type { CodeList } from "./params.ts";
+// Which series a grid request names, and where its body lives: the Worker
+// answers grids with it and the trainer's prefetch builds the same bodies at
+// the same paths. Stores belong to one city, so a grid is not a plain cross
+// product: a store only pairs with its own city.
+import { BadRequestError } from "../errors.ts";
+import { MemoryCache } from "../memory-cache.ts";
+import { sha256Hex } from "./digest.ts";
+import { CODE_PATTERN, seriesField } from "./keys.ts";
+import type { Manifest } from "./payload.ts";
 
-export { MAX_GRID_SERIES } from "./config.ts";
+/** The default of MAX_GRID_SERIES; the trainer's prefetch keeps to it too. */
+export const MAX_GRID_SERIES = 1000;
+
+/** One axis of a grid query: every code (`*`) or the codes named. */
+export type CodeList = "*" | string[];
 
 export interface GridQuery {
   city: CodeList;
@@ -16,10 +21,20 @@ export interface GridQuery {
 }
 
 /** What planning needs of a loaded manifest (the trainer's prefetch builds it from a manifest it holds). */
-export type GridCatalogue = Pick<LoadedManifest, "manifest" | "storeCity">;
+export interface GridCatalogue {
+  manifest: Manifest;
+  /** store code → city code, for telling real series from wrong combinations. */
+  storeCity: Map<string, string>;
+}
+
+/** A catalogue with its codes as sets, as the Worker keeps a loaded manifest. */
+export interface GridIndex extends GridCatalogue {
+  cities: Set<string>;
+  products: Set<string>;
+}
 
 /** Whether every code the query names is in the manifest: only such grids are sampled as hot. */
-export function manifestHolds(loaded: LoadedManifest, query: GridQuery): boolean {
+export function manifestHolds(loaded: GridIndex, query: GridQuery): boolean {
   const all = (list: CodeList, known: { has(code: string): boolean }) => list === "*" || list.every((code) => known.has(code));
   return all(query.city, loaded.cities) && all(query.store, loaded.storeCity) && all(query.product, loaded.products) && gridSize(loaded, query) > 0;
 }
