@@ -11,7 +11,7 @@ export interface ForecastResponseOptions {
   /** Defaults to JSON; the binary representation sets its own. */
   contentType?: string;
   /** More headers for the answer, e.g. which variant was served. */
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
 }
 
 export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
