@@ -79,8 +79,9 @@ async function framed(c: Context<AppEnv>, next: Next): Promise<void> {
       route,
       status,
       ms: Math.round(ms * 10) / 10,
-      version: headers.get("X-Forecast-Version") ?? undefined,
-      stale: headers.get("X-Forecast-Stale") ?? undefined,
+      // Set by the forecast context (not on health, metrics or refused requests).
+      version: c.get("version")?.id,
+      stale: c.get("version")?.stale,
       apiKey: c.get("apiKeyId"),
       colo: (c.req.raw as { cf?: { colo?: string } }).cf?.colo,
     }));
