@@ -68,6 +68,17 @@ export function gridSize({ manifest, storeCity }: GridCatalogue, query: GridQuer
   return locations * (query.product === "*" ? dims.products.length : query.product.length);
 }
 
+/** Refuses a grid of more than maxSeries series (400 grid_too_large), counted without building it. */
+export function checkGridSize(loaded: GridCatalogue, query: GridQuery, maxSeries: number): void {
+  const size = gridSize(loaded, query);
+  if (size > maxSeries) {
+    throw new BadRequestError(
+      "grid_too_large",
+      `the request names ${size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
+    );
+  }
+}
+
 /**
  * Resolves `*` against the manifest and pairs each store with its city. A
  * store the manifest does not know pairs with each city named explicitly, so
@@ -77,13 +88,7 @@ export function gridSize({ manifest, storeCity }: GridCatalogue, query: GridQuer
  */
 export function planGrid(loaded: GridCatalogue, query: GridQuery, maxSeries = Infinity): GridPlan {
   // Counted first: unknown stores pair with every named city, so a short URL can name a huge grid.
-  const size = gridSize(loaded, query);
-  if (size > maxSeries) {
-    throw new BadRequestError(
-      "grid_too_large",
-      `the request names ${size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
-    );
-  }
+  checkGridSize(loaded, query, maxSeries);
   const { manifest, storeCity } = loaded;
   const dims = manifest.dimensions;
   const cities = new Set(query.city === "*" ? dims.cities.map((c) => c.code) : query.city);

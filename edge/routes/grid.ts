@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import { canonicalGridQuery, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../contract/grid.ts";
+import { canonicalGridQuery, checkGridSize, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridQuery } from "../contract/grid.ts";
 import { gridBody } from "../contract/grid-body.ts";
 import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
@@ -28,12 +28,14 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
   const { cachePath, digest } = rememberedGridPath(version.id, h, canonical) ?? (await gridCachePath(version.id, h, canonical));
   // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
   const variant = variantNow(c) ?? (await chooseVariant(c));
-  let planning: Promise<{ loaded: LoadedManifest; plan: GridPlan }> | undefined;
-  const planned = () => (planning ??= (async () => {
+  // On a miss: the manifest, and the size check before anything else is read.
+  let checking: Promise<LoadedManifest> | undefined;
+  const checked = () => (checking ??= (async () => {
     const started = performance.now();
     const loaded = await loadManifest(config, store, version.id);
     stage(c, "manifest", started);
-    return { loaded, plan: planGrid(loaded, query, config.production.maxGridSeries) };
+    checkGridSize(loaded, query, config.production.maxGridSeries);
+    return loaded;
   })());
 
   const response = await serveForecast(c, {
@@ -42,10 +44,10 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
     headers: variantHeaders(variant),
     maxAgeSeconds: variantMaxAge(variant),
     // Bodies the trainer built with the version pass through (published-grid.ts); the size check still comes first.
-    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await planned()).loaded.manifest, { h, canonical, path }, c)),
+    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await checked()).manifest, { h, canonical, path }, c)),
     load: async () => {
-      const { loaded, plan } = await planned();
-      const fields = gridFields(plan);
+      const loaded = await checked();
+      const fields = gridFields(planGrid(loaded, query));
       const started = performance.now();
       const values = await (variant.tag ? store.variantMany(variant.tag, version.id, h, fields) : store.seriesMany(version.id, h, fields));
       stage(c, "store", started);
