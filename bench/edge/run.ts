@@ -113,12 +113,13 @@ async function main(): Promise<void> {
       variants.push({ name: "before-off", port: await benchPort(), env: { EDGE_CACHE: "off" }, bundle: "baseline.js" });
     }
     const helloPort = await benchPort();
-    for (const file of ["cache-service.js", "hello.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
+    const floorPort = await benchPort();
+    for (const file of ["cache-service.js", "hello.js", "floor.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
     writeFileSync(join(work, "config.capnp"), workerdConfig({
       bundle: "index.js", cacheService: "cache-service.js", hello: "hello.js", compatibilityDate,
       rateLimit: { module: "rate-limit-binding.js", limit, period: 60 },
       bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: String(limit), RATE_LIMIT_WINDOW: "60" },
-      variants, helloPort,
+      variants, helloPort, floor: { module: "floor.js", port: floorPort },
     }));
     // Request logs are on, as shipped: workerd writes them here, as Cloudflare would keep them.
     const logPath = join(work, "workerd.log");
@@ -135,6 +136,8 @@ async function main(): Promise<void> {
     const origin = (variant: string) => `http://127.0.0.1:${variants.find((v) => v.name === variant)!.port}`;
     const hello = { origin: `http://127.0.0.1:${helloPort}`, path: () => "/" };
     const allScenarios = [
+      // What a memory hit cannot go below with logs and the limit on (floor.js).
+      { name: "floor: limit, log line, the same headers and body, nothing else", origin: `http://127.0.0.1:${floorPort}`, path: seriesPath, series: 1, warm: 1 },
       { name: "series, memory hit", origin: origin("defaults"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, miss (EDGE_CACHE=off)", origin: origin("off"), path: seriesPath, series: 1, warm: 20 },
