@@ -6,7 +6,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
 
-const quote = (s: string) => `"${s.replace(/[\\"]/g, "\\$&")}"`;
+// Descriptions are the Worker's own words; escaping is only for the odd one that needs it.
+const quote = (s: string) => (s.includes('"') || s.includes("\\") ? `"${s.replace(/[\\"]/g, "\\$&")}"` : `"${s}"`);
 
 /** Records the stage `name` that began at `startedAt` (performance.now()), with an optional description. */
 export function stage(c: Context<AppEnv>, name: string, startedAt: number, desc?: string): void {
