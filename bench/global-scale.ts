@@ -73,7 +73,8 @@ try {
     predictMs += performance.now() - started;
   }
   console.log(`forecasts: ${forecasts} in ${(predictMs / 1000).toFixed(2)} s on one thread (${(predictMs / series.length).toFixed(2)} ms a series; ${failed} without a model)`);
-  console.log(`added to a cycle: ${((trainMs + predictMs / fit.folds!) / 1000).toFixed(1)} s wall with 2 fit threads (training + forecasts ÷ 2 threads, approx.)`);
+  const threads = os.availableParallelism();
+  console.log(`added to a cycle: ${((trainMs + predictMs / threads) / 1000).toFixed(1)} s wall (training, then the forecasts spread over ${threads} fit threads)`);
 } finally {
   await sql.end();
   await scratch.close();
