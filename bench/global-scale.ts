@@ -55,7 +55,7 @@ try {
   t = performance.now();
   const global = await trainForRun(sql, config, origin, fit, "none");
   const trainMs = performance.now() - t;
-  console.log(`global training ${(trainMs / 1000).toFixed(1)} s: query ${(global.queryMs / 1000).toFixed(1)} s, solves ${global.solveMs.toFixed(0)} ms, ${global.rows} training rows at the origin (one target day in ${global.sampleStride}), load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`global training ${(trainMs / 1000).toFixed(1)} s: query ${(global.queryMs / 1000).toFixed(1)} s, solves ${global.solveMs.toFixed(0)} ms, ${global.rows} training rows at the origin, load ${os.loadavg()[0].toFixed(1)}`);
 
   // Per series, as the selection calls it: every fold and the published forecast.
   let predictMs = 0;

@@ -12,10 +12,6 @@
 -- on the day `horizon` days before the target, so a forecast of any day up to
 -- `horizon` ahead reads only days up to its origin and never its own guesses.
 --
--- `sample_stride` keeps one target day in that many per series: a model of
--- 14 coefficients needs a few hundred thousand rows, not the tens of millions
--- a large catalogue has.
---
 -- Rows are grouped into blocks of `block_days` days counted back from
 -- `origin` (block 0 ends on it); a fold whose cut-off ends block k trains on
 -- blocks k and older only. Every input of a row dated t is dated t or
@@ -65,8 +61,7 @@ from pooled
 $$;
 
 create function global_training_rows(origin date, block_days integer, blocks integer, horizons integer[],
-                                     profile_cutoffs date[], calendar text, dense_share float8, scale_floor float8,
-                                     sample_stride integer)
+                                     profile_cutoffs date[], calendar text, dense_share float8, scale_floor float8)
 returns table (store_id integer, product_id integer, day date, horizon integer, block integer, dense boolean,
                scale float8, target float8, recent_7 float8, recent_28 float8, recent_91 float8, weekday_4 float8, shape float8,
                shaped_level float8, shaped_91 float8, shaped_364 float8, promo float8, promo_shaped float8, promo_lifted float8, promo_share_28 float8, holiday float8)
@@ -162,8 +157,6 @@ training as (
   left join holidays hd on hd.day = l.day
   left join lifts pl on pl.product_id = l.product_id and pl.profile = least((origin - l.day) / block_days, (select max(i) from cuts))
   where l.day > p.first_target and l.days_91 = 91 and l.mean_91 > 0
-    -- one target day in `sample_stride` of each series, a different one per series, so every weekday and date is still seen
-    and (l.day - date '2000-01-01' + l.store_id * 7 + l.product_id) % sample_stride = 0
 )
 select r.store_id, r.product_id, r.day, r.horizon, r.block, r.nonzero_91 >= dense_share as dense,
        r.scale, r.units / r.scale, r.mean_7 / r.scale, r.mean_28 / r.scale, r.mean_91 / r.scale, r.weekday_4 / r.scale, r.shape,

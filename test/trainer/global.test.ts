@@ -120,7 +120,7 @@ describe("global model", () => {
              v.mean_7 as view_mean_7, v.mean_28 as view_mean_28, v.promo_share_28 as view_promo_share_28,
              (select avg(units) from series_features w where w.store_id = r.store_id and w.product_id = r.product_id
                 and w.day between r.day - r.horizon - 90 and r.day - r.horizon) as view_mean_91
-      from global_training_rows(${origin}::date, ${HOLDOUT}, 5, ${database.sql.array(HORIZONS)}::int[], ${database.sql.array(cutoffs)}::date[], 'none', ${1 / 1.32}, ${SCALE_FLOOR}, 1) r
+      from global_training_rows(${origin}::date, ${HOLDOUT}, 5, ${database.sql.array(HORIZONS)}::int[], ${database.sql.array(cutoffs)}::date[], 'none', ${1 / 1.32}, ${SCALE_FLOOR}) r
       join series_features v on v.store_id = r.store_id and v.product_id = r.product_id and v.day = r.day - r.horizon + 1
       where r.store_id = ${target.storeId} and r.product_id = ${target.productId}
       order by r.day, r.horizon`;

@@ -25,8 +25,6 @@ export interface GramQuery {
   profileCutoffs: readonly string[];
   calendar: string;
   denseShare: number;
-  /** Keep one target day in this many per series (1: every day). */
-  sampleStride: number;
 }
 
 /** Column names are this module's constants, never input: the generated sums are safe to inline. */
@@ -46,9 +44,9 @@ export async function gramBlocks(sql: Sql, query: GramQuery): Promise<GramBlock[
     await tx`set local work_mem = '64MB'`;
     const rows = await tx.unsafe<{ block: number; horizon: number; dense: boolean; rows: string; xx: number[]; xy: number[]; yy: number }[]>(
       `select r.block, r.horizon, r.dense, count(*) as rows, ${xx} as xx, ${xy} as xy, sum(r.target * r.target) as yy
-       from global_training_rows($1::date, $2::int, $3::int, $4::int[], $5::date[], $6::text, $7::float8, $8::float8, $9::int) r
+       from global_training_rows($1::date, $2::int, $3::int, $4::int[], $5::date[], $6::text, $7::float8, $8::float8) r
        group by r.block, r.horizon, r.dense`,
-      [query.origin, query.blockDays, query.blocks, `{${query.horizons.join(",")}}`, `{${query.profileCutoffs.join(",")}}`, query.calendar, query.denseShare, SCALE_FLOOR, query.sampleStride],
+      [query.origin, query.blockDays, query.blocks, `{${query.horizons.join(",")}}`, `{${query.profileCutoffs.join(",")}}`, query.calendar, query.denseShare, SCALE_FLOOR],
     );
     return rows.map((r) => ({ ...r, rows: Number(r.rows), xx: r.xx.map(Number), xy: r.xy.map(Number), yy: Number(r.yy) }));
   });

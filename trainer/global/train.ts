@@ -33,8 +33,6 @@ export interface GlobalTraining {
   lifts: Map<number, Record<string, number>>;
   /** Training rows of the origin's models (all buckets and segments). */
   rows: number;
-  /** One target day in this many per series was trained on. */
-  sampleStride: number;
   queryMs: number;
   solveMs: number;
 }
@@ -49,23 +47,16 @@ export interface GlobalTrainingOptions {
   calendar: string;
   denseShare: number;
   lambda: number;
-  /** Training rows a bucket needs at most: past it, target days are sampled evenly per series. */
-  maxRows?: number;
 }
-
-/** Rows enough for 14 coefficients many times over; a cycle's training time stops growing with the catalogue here. */
-const MAX_ROWS = 300_000;
 
 export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions): Promise<GlobalTraining> {
   const cutoffs = foldCutoffs(options.origin, options.holdoutDays, options.folds);
   const blockDays = options.holdoutDays > 0 ? options.holdoutDays : options.trainingDays;
   const window = Math.ceil(options.trainingDays / blockDays);
   let started = performance.now();
-  const [{ series }] = await sql<{ series: number }[]>`select count(*)::int as series from feature_series`;
-  const sampleStride = Math.max(1, Math.floor((series * window * blockDays) / (options.maxRows ?? MAX_ROWS)));
   const blocks = await gramBlocks(sql, {
     origin: options.origin, blockDays, blocks: cutoffs.length - 1 + window, horizons: options.horizons,
-    profileCutoffs: cutoffs, calendar: options.calendar, denseShare: options.denseShare, sampleStride,
+    profileCutoffs: cutoffs, calendar: options.calendar, denseShare: options.denseShare,
   });
   const lifts = new Map<number, Record<string, number>>();
   for (const row of await sql<{ cutoff: string; product_id: number; lift: number }[]>`
@@ -89,7 +80,7 @@ export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions
     byCutoff[cutoff] = models;
   }
   const rows = byCutoff[options.origin].reduce((s, m) => s + m.rows, 0);
-  return { models: { horizons: [...options.horizons], denseShare: options.denseShare, byCutoff }, lifts, rows, sampleStride, queryMs, solveMs: performance.now() - started };
+  return { models: { horizons: [...options.horizons], denseShare: options.denseShare, byCutoff }, lifts, rows, queryMs, solveMs: performance.now() - started };
 }
 
 function summed(blocks: GramBlock[]): Pick<GramBlock, "rows" | "xx" | "xy" | "yy"> | null {
