@@ -22,6 +22,7 @@ import { healthRoute } from "./routes/health.ts";
 import { historyRoute } from "./routes/history.ts";
 import { metaRoute } from "./routes/meta.ts";
 import { metricsRoute } from "./routes/metrics.ts";
+import { docsPageRoute, DOCS_PATH, openApiRoute, type Documented } from "./openapi/reference.ts";
 
 export type { Env };
 
@@ -37,7 +38,8 @@ const api = new Hono<AppEnv>()
   .route("/", metaRoute)
   .route("/", historyRoute)
   .route("/", adminVersionsRoute)
-  .route("/", adminRetrainRoute);
+  .route("/", adminRetrainRoute)
+  .route("/", openApiRoute((): Documented => app));
 
 // CORS first, so every answer carries its headers, refusals included.
 const app = new Hono<AppEnv>()
@@ -46,6 +48,9 @@ const app = new Hono<AppEnv>()
   .use("/metrics", adminToken())
   .route("/", metricsRoute)
   .route("/", healthRoute)
+  .use(`${DOCS_PATH}/*`, access())
+  .use(DOCS_PATH, access())
+  .route("/", docsPageRoute)
   .route("/", explorerRoute);
 
 app.notFound(handleNotFound);

@@ -11,13 +11,14 @@ import { BadRequestError, NotFoundError } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
 import { forgetPointers } from "../version.ts";
 import { readJsonBody } from "./admin-body.ts";
+import { describeAdminVersions, describePointerMove } from "../openapi/describe.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 /** How long the version a pointer move replaces stays retained when the target had no expiry. */
 export const REPLACED_RETENTION_SECONDS = 7 * 86_400;
 
 export const adminVersionsRoute = new Hono<AppEnv>()
-  .get("/admin/versions", async (c) => {
+  .get("/admin/versions", describeAdminVersions, async (c) => {
     const config = readConfig(c.env);
     const redis = redisFor(config);
     const k = keys(config.keyPrefix);
@@ -43,7 +44,7 @@ export const adminVersionsRoute = new Hono<AppEnv>()
     });
     return c.json({ live, pinned: config.pinnedVersion, versions }, 200, noStore);
   })
-  .post("/admin/pointer", async (c) => {
+  .post("/admin/pointer", describePointerMove, async (c) => {
     const config = readConfig(c.env);
     const body = await readJsonBody<{ version?: unknown }>(c.req.raw);
     const target = body.version;

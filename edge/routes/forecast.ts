@@ -7,20 +7,19 @@ import { edgeKeys } from "../contract/edge-keys.ts";
 import { seriesField } from "../contract/keys.ts";
 import { NotFoundError } from "../errors.ts";
 import { sampleHot } from "../hot-sample.ts";
-import { parseCode, parseHorizon } from "../params.ts";
+import { forecastQuery, seriesParams } from "../params.ts";
+import { describeForecast } from "../openapi/describe.ts";
+import { validate } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
 import { streamRefinement, wantsStream } from "./forecast-stream.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
-export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", forecastContext(), async (c) => {
-  const field = seriesField(
-    parseCode("city", c.req.param("city")),
-    parseCode("store", c.req.param("store")),
-    parseCode("product", c.req.param("product")),
-  );
-  const h = parseHorizon(c.req.query("h"));
+export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", describeForecast, validate("param", seriesParams), validate("query", forecastQuery), forecastContext(), async (c) => {
+  const { city, store: storeCode, product } = c.req.valid("param");
+  const field = seriesField(city, storeCode, product);
+  const { h } = c.req.valid("query");
   const config = c.get("config");
   const store = c.get("store");
   const version = c.get("version");

@@ -14,6 +14,7 @@ import { loadManifest } from "../manifest.ts";
 import { storeFor } from "../store.ts";
 import { stage } from "../timing.ts";
 import { resolveVersion } from "../version.ts";
+import { describeHealth } from "../openapi/describe.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 export const HEALTH_MEMO_MS = 1000;
@@ -46,7 +47,7 @@ function down(err: ApiError): Omit<Checked, "at"> {
   return { status: 503, body: { status: "down", store, ...errorBody(err.code, err.message) } };
 }
 
-export const healthRoute = new Hono<AppEnv>().get("/health", async (c) => {
+export const healthRoute = new Hono<AppEnv>().get("/health", describeHealth, async (c) => {
   let config: EdgeConfig;
   try {
     config = readConfig(c.env);

@@ -12,18 +12,17 @@ import { NotFoundError } from "../errors.ts";
 import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../grid.ts";
 import { gridBody } from "../grid-body.ts";
 import { loadManifest } from "../manifest.ts";
-import { parseCode, parseCodeList } from "../params.ts";
+import { historyGridQuery, seriesParams } from "../params.ts";
+import { describeHistory, describeHistoryGrid } from "../openapi/describe.ts";
+import { validate } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const historyRoute = new Hono<AppEnv>()
-  .get("/history/:city/:store/:product", forecastContext(), (c) => {
-    const field = seriesField(
-      parseCode("city", c.req.param("city")),
-      parseCode("store", c.req.param("store")),
-      parseCode("product", c.req.param("product")),
-    );
+  .get("/history/:city/:store/:product", describeHistory, validate("param", seriesParams), forecastContext(), (c) => {
+    const { city, store: storeCode, product } = c.req.valid("param");
+    const field = seriesField(city, storeCode, product);
     const store = c.get("store");
     const version = c.get("version");
     return serveForecast(c, {
@@ -44,12 +43,8 @@ export const historyRoute = new Hono<AppEnv>()
       },
     });
   })
-  .get("/history", forecastContext(), async (c) => {
-    const query: GridQuery = {
-      city: parseCodeList("city", c.req.query("city")),
-      store: parseCodeList("store", c.req.query("store")),
-      product: parseCodeList("product", c.req.query("product")),
-    };
+  .get("/history", describeHistoryGrid, validate("query", historyGridQuery), forecastContext(), async (c) => {
+    const query: GridQuery = c.req.valid("query");
     const config = c.get("config");
     const store = c.get("store");
     const version = c.get("version");

@@ -4,8 +4,9 @@ import type { AppEnv } from "../app-env.ts";
 import { loadManifest } from "../manifest.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
+import { describeMeta } from "../openapi/describe.ts";
 
-export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), async (c) => {
+export const metaRoute = new Hono<AppEnv>().get("/meta", describeMeta, forecastContext(), async (c) => {
   const config = c.get("config");
   const version = c.get("version");
   const started = performance.now();

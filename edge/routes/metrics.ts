@@ -6,8 +6,9 @@ import { edgeKeys } from "../contract/edge-keys.ts";
 import { readConfig } from "../config.ts";
 import { flushMetrics, renderMetrics } from "../metrics.ts";
 import { hashEntries, redisFor, storeCall } from "../store.ts";
+import { describeMetrics } from "../openapi/describe.ts";
 
-export const metricsRoute = new Hono<AppEnv>().get("/metrics", async (c) => {
+export const metricsRoute = new Hono<AppEnv>().get("/metrics", describeMetrics, async (c) => {
   const config = readConfig(c.env);
   const redis = redisFor(config);
   await storeCall(config, "flush metrics", () => flushMetrics(redis, config.keyPrefix, 0, true));
