@@ -25,6 +25,8 @@ import { metricsRoute } from "./routes/metrics.ts";
 import { docsPageRoute, DOCS_PATH, openApiRoute, type Documented } from "./openapi/reference.ts";
 
 export type { Env };
+// The Hono app itself, for what reads its routes (the OpenAPI test).
+export { app };
 
 // Everything under /v1: the key and the rate limit are decided first, for
 // every route the sub-app holds, so a route added here is guarded without
