@@ -2,7 +2,8 @@
 // @seriousme/openapi-schema-validator against the official 3.1 schema. Built
 // here in Node by the Worker's own fetch handler (the validator compiles
 // code, which workerd forbids); test/edge/openapi.test.ts checks the same
-// document as workerd serves it against the routes.
+// document as workerd serves it against the routes. Type-checked with the
+// Worker's types (test/edge/tsconfig.json).
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import worker, { type Env } from "../../edge/index.ts";
