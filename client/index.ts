@@ -25,6 +25,12 @@ export interface ClientOptions {
   cacheSize?: number;
   /** Another fetch (a test's, a proxy's); default globalThis.fetch. */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * The fetch cache mode. Default "no-store": this client's own cache
+   * revalidates. A page may prefer cacheSize 0 with "no-cache": the browser's
+   * HTTP cache revalidates instead, and it outlives a reload.
+   */
+  requestCache?: RequestCache;
   /** Called with every answer (304s included), e.g. to show its Server-Timing. */
   onResponse?: (answer: { path: string; status: number; headers: Headers }) => void;
 }
@@ -50,6 +56,7 @@ export class ForecastClient {
   readonly #cache: AnswerCache;
   readonly #fetch: (request: Request) => Promise<Response>;
   readonly #onResponse: ClientOptions["onResponse"];
+  readonly #requestCache: RequestCache;
 
   constructor(options: ClientOptions) {
     this.#base = options.baseUrl.replace(/\/+$/, "");
@@ -57,6 +64,7 @@ export class ForecastClient {
     this.#cache = new AnswerCache(options.cacheSize ?? 100);
     this.#fetch = options.fetch ?? ((request) => globalThis.fetch(request));
     this.#onResponse = options.onResponse;
+    this.#requestCache = options.requestCache ?? "no-store";
   }
 
   /** One series' forecast. 404 series_not_found when the version has no such series. */
@@ -102,8 +110,7 @@ export class ForecastClient {
     if (cached) headers.set("If-None-Match", cached.etag);
     let response: Response;
     try {
-      // The cache here does the revalidation; a browser's HTTP cache would only repeat it.
-      response = await this.#fetch(new Request(url, { headers, cache: "no-store" }));
+      response = await this.#fetch(new Request(url, { headers, cache: this.#requestCache }));
     } catch (cause) {
       throw new ForecastApiError(0, "network", `could not reach the forecast API for ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }

@@ -8,6 +8,7 @@ import { HORIZONS } from "../contract/keys.ts";
 const day = z.string().meta({ description: "a day, YYYY-MM-DD", examples: ["2026-11-30"] });
 const version = z.string().meta({ description: "version id", examples: ["20261130T030000Z-ab12"] });
 const nullableNumber = z.number().nullable();
+const horizon = z.union(HORIZONS.map((h) => z.literal(h))).meta({ description: "days forecast" });
 
 export const errorSchema = z
   .object({
@@ -25,7 +26,7 @@ export const seriesForecastSchema = z
     product: z.string(),
     version,
     origin: day.meta({ description: "the last observed day; point[0] forecasts the day after it" }),
-    h: z.union(HORIZONS.map((h) => z.literal(h))),
+    h: horizon,
     model: z.string().meta({ description: "the selected model: prophet, sba, seasonal_naive, ensemble:a+b, …" }),
     mase: nullableNumber.optional().meta({ description: "the model's mean MASE on the backtest folds" }),
     level: z.number().meta({ description: "nominal coverage of [lower, upper]", examples: [0.8] }),
@@ -41,7 +42,7 @@ export const forecastGridSchema = z
   .object({
     version,
     origin: day,
-    h: z.union(HORIZONS.map((h) => z.literal(h))),
+    h: horizon,
     level: z.number(),
     series: z.array(seriesForecastSchema),
     missing: z.array(z.string()).meta({ description: "city/store/product fields asked for that the version does not hold" }),
@@ -84,7 +85,7 @@ export const manifestSchema = z
     runId: z.int(),
     trainedAt: z.string(),
     origin: day,
-    horizons: z.array(z.int()),
+    horizons: z.array(horizon),
     level: z.number(),
     series: z.int(),
     failed: z.int(),
