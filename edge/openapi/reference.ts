@@ -52,10 +52,12 @@ export const docsPageRoute = new Hono<AppEnv>()
       url: DOCUMENT_PATH,
       cdn: SCRIPT_PATH,
       pageTitle: "Forecast API reference",
-      // Nothing from elsewhere: no web fonts, no telemetry, no hosted AI agent.
+      // Nothing from elsewhere: no web fonts, no telemetry, none of Scalar's hosted services.
       withDefaultFonts: false,
       telemetry: false,
       agent: { disabled: true },
+      mcp: { disabled: true },
+      showDeveloperTools: "never",
     }),
   )
   .get(SCRIPT_PATH, docsSwitch(), async (c) => {
