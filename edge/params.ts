@@ -3,14 +3,14 @@
 // OpenAPI document (openapi/) describes; their messages are the parsers'.
 import { z } from "zod";
 import { CODE_PATTERN, HORIZONS, isHorizon, type Horizon } from "./contract/keys.ts";
+import type { CodeList } from "./contract/grid.ts";
 import { BadRequestError } from "./errors.ts";
 
 export const DEFAULT_HORIZON: Horizon = 30;
 
 export type Dimension = "city" | "store" | "product";
 
-/** A grid axis: every code the manifest lists, or the codes asked for. */
-export type CodeList = "*" | string[];
+export type { CodeList } from "./contract/grid.ts";
 
 /** Longest list one axis may name; the grid limit catches the product anyway. */
 const MAX_LIST = 1000;
