@@ -1,10 +1,12 @@
 // How each public route is described in the OpenAPI document: its answers,
-// their headers and the error codes it can give. The routes put these in
-// front of their handlers (describeRoute), so the document is built from
-// the routes that run.
-import { describeRoute, resolver, type DescribeRouteOptions } from "hono-openapi";
+// their headers, the error codes it can give and the schemas it validates
+// its parameters with. Each route file hands its own to describeRoutes
+// (documented.ts), so the document is built from the routes that run.
+import { resolver, type DescribeRouteOptions } from "hono-openapi";
 import type { z } from "zod";
 import { BINARY_MEDIA_TYPE } from "../binary-format.ts";
+import { forecastQuery, gridQuery, historyGridQuery, seriesParams } from "../params.ts";
+import type { RouteDoc } from "./documented.ts";
 import {
   adminVersionsSchema,
   errorSchema,
@@ -83,6 +85,8 @@ const binary = {
   },
 };
 
+const doc = (spec: DescribeRouteOptions, request?: RouteDoc["request"]): RouteDoc => ({ spec, request });
+
 const forecastRead = (summary: string, description: string, schema: z.ZodType, withBinary: boolean): DescribeRouteOptions => ({
   tags: ["forecasts"],
   summary,
@@ -96,35 +100,35 @@ const forecastRead = (summary: string, description: string, schema: z.ZodType, w
   },
 });
 
-export const describeForecast = describeRoute(forecastRead(
+export const describeForecast: RouteDoc = doc(forecastRead(
   "One series' forecast",
   "The published forecast of one city × store × product at horizon h: point[0] is the day after origin, [lower, upper] the level interval. With mode=accurate&stream=1: Server-Sent Events (text/event-stream).",
   seriesForecastSchema,
   true,
-));
+), { param: seriesParams, query: forecastQuery });
 
-export const describeGrid = describeRoute(forecastRead(
+export const describeGrid: RouteDoc = doc(forecastRead(
   "A grid of forecasts",
   "Many series in one answer from one store round trip: each axis a comma list or *; at most MAX_GRID_SERIES series (400 grid_too_large).",
   forecastGridSchema,
   true,
-));
+), { query: gridQuery });
 
-export const describeHistory = describeRoute(forecastRead(
+export const describeHistory: RouteDoc = doc(forecastRead(
   "One series' recent actuals and backtest accuracy",
   "The last PUBLISHED_HISTORY_DAYS days of actuals, ending on the version's origin; 404 series_not_found when the trainer published none.",
   seriesHistorySchema,
   false,
-));
+), { param: seriesParams });
 
-export const describeHistoryGrid = describeRoute(forecastRead(
+export const describeHistoryGrid: RouteDoc = doc(forecastRead(
   "Many series' histories",
   "Parameters as for the forecast grid.",
   historyGridSchema,
   false,
-));
+), { query: historyGridQuery });
 
-export const describeMeta = describeRoute({
+export const describeMeta: RouteDoc = doc({
   tags: ["forecasts"],
   summary: "The version being served",
   description: "The manifest of the version in use: dimensions with names, origin, horizons, counts, models, trained-at.",
@@ -132,7 +136,7 @@ export const describeMeta = describeRoute({
   responses: { 200: { description: "the manifest", headers: readHeaders, content: json(metaSchema) }, ...errors(...API_ERRORS) },
 });
 
-export const describeHealth = describeRoute({
+export const describeHealth: RouteDoc = doc({
   tags: ["operations"],
   summary: "Can this Worker serve, and is what it serves fresh",
   responses: {
@@ -141,7 +145,7 @@ export const describeHealth = describeRoute({
   },
 });
 
-export const describeMetrics = describeRoute({
+export const describeMetrics: RouteDoc = doc({
   tags: ["operations"],
   summary: "Prometheus metrics",
   security: adminToken,
@@ -155,34 +159,34 @@ const admin = (summary: string, ok: Responses, extra: number[] = []): DescribeRo
   responses: { ...ok, ...errors(...extra, 401, 403, 414, 429, 503) },
 });
 
-export const describeAdminVersions = describeRoute(admin("The retained versions, newest first", {
+export const describeAdminVersions: RouteDoc = doc(admin("The retained versions, newest first", {
   200: { description: "versions with their size, models and accuracy, and which is live", content: json(adminVersionsSchema) },
 }));
 
-export const describePointerMove = describeRoute({
+export const describePointerMove: RouteDoc = doc({
   ...admin("Move the live pointer to a retained version", { 200: { description: "moved", content: json(pointerMovedSchema) } }, [400, 404, 413]),
   requestBody: { required: true, content: json(pointerBodySchema) },
 });
 
-export const describeRetrain = describeRoute({
+export const describeRetrain: RouteDoc = doc({
   ...admin("Queue a retrain of every series or a list", {
     202: { description: "queued; Location is the status URL", headers: { Location: header("GET it for the request's state") }, content: json(retrainRequestSchema) },
   }, [400, 413]),
   requestBody: { required: false, content: json(retrainBodySchema) },
 });
 
-export const describeRetrainStatus = describeRoute(admin("A retrain request's state", {
+export const describeRetrainStatus: RouteDoc = doc(admin("A retrain request's state", {
   200: { description: "the request as the trainer updates it", content: json(retrainRequestSchema) },
 }, [400, 404]));
 
-export const describeDocument = describeRoute({
+export const describeDocument: RouteDoc = doc({
   tags: ["reference"],
   summary: "This document (OpenAPI 3.1)",
   security: apiKey,
   responses: { 200: { description: "the OpenAPI document", content: { "application/json": { schema: { type: "object" } } } }, ...errors(404, ...API_ERRORS) },
 });
 
-export const describeDocsPage = describeRoute({
+export const describeDocsPage: RouteDoc = doc({
   tags: ["reference"],
   summary: "The interactive API reference (this document, rendered)",
   security: apiKey,

@@ -1,5 +1,5 @@
 // GET /v1/openapi.json — the OpenAPI 3.1 document, built once per isolate from
-// the routes the Worker runs (their describeRoute and validators); GET /docs —
+// the routes the Worker runs (the descriptions on their handlers); GET /docs —
 // Scalar's interactive reference over it. The page's script is Scalar's own
 // bundle from npm, copied into the static assets at build
 // (scripts/build-explorer.ts) and served from /docs/, so the page needs no CDN.
@@ -14,6 +14,7 @@ import { readConfig } from "../config.ts";
 import { NotFoundError } from "../errors.ts";
 import { describeDocsPage, describeDocument } from "./describe.ts";
 import { documentOptions } from "./document.ts";
+import { describeRoutes, resolveParameters } from "./documented.ts";
 
 export const DOCUMENT_PATH = "/v1/openapi.json";
 export const DOCS_PATH = "/docs";
@@ -34,19 +35,20 @@ export interface Documented {
 /** Mounted under /v1; `documented` is the whole Worker, read at the first request. */
 export function openApiRoute(documented: () => Documented) {
   let built: Promise<object> | undefined;
-  return new Hono<AppEnv>().get("/openapi.json", describeDocument, docsSwitch(), async (c) => {
-    built ??= generateSpecs(documented() as Hono, documentOptions).catch((err: unknown) => {
+  const route = new Hono<AppEnv>().get("/openapi.json", docsSwitch(), async (c) => {
+    built ??= resolveParameters().then(() => generateSpecs(documented() as Hono, documentOptions)).catch((err: unknown) => {
       built = undefined;
       throw err;
     });
     return c.json(await built, 200, { "Cache-Control": "public, max-age=300" });
   });
+  describeRoutes(route, { "GET /openapi.json": describeDocument });
+  return route;
 }
 
 export const docsPageRoute = new Hono<AppEnv>()
   .get(
     DOCS_PATH,
-    describeDocsPage,
     docsSwitch(),
     Scalar({
       url: DOCUMENT_PATH,
@@ -66,3 +68,5 @@ export const docsPageRoute = new Hono<AppEnv>()
     if (asset.status === 404) throw new NotFoundError("not_found", `no file ${c.req.path}`);
     return new Response(asset.body, asset);
   });
+
+describeRoutes(docsPageRoute, { [`GET ${DOCS_PATH}`]: describeDocsPage });

@@ -9,6 +9,7 @@ import { BadRequestError, NotFoundError } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
 import { readJsonBody } from "./admin-body.ts";
 import { describeRetrain, describeRetrainStatus } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 /** Requests stay readable for a week, as the contract says. */
@@ -30,7 +31,7 @@ function parseSeries(value: unknown): "all" | string[] {
 }
 
 export const adminRetrainRoute = new Hono<AppEnv>()
-  .post("/admin/retrain", describeRetrain, async (c) => {
+  .post("/admin/retrain", async (c) => {
     const config = readConfig(c.env);
     const body = await readJsonBody<{ series: unknown }>(c.req.raw);
     const request: RetrainRequest = { id: newRetrainId(), series: parseSeries(body.series), requestedAt: new Date().toISOString(), state: "queued" };
@@ -43,7 +44,7 @@ export const adminRetrainRoute = new Hono<AppEnv>()
     const statusUrl = `/v1/admin/retrain/${request.id}`;
     return c.json({ ...request, statusUrl }, 202, { ...noStore, Location: statusUrl });
   })
-  .get("/admin/retrain/:id", describeRetrainStatus, async (c) => {
+  .get("/admin/retrain/:id", async (c) => {
     const config = readConfig(c.env);
     const id = c.req.param("id");
     if (!RETRAIN_ID_PATTERN.test(id)) throw new BadRequestError("bad_identifier", `retrain ids look like rt-<12 lowercase letters or digits>, got ${JSON.stringify(id.slice(0, 40))}`);
@@ -52,3 +53,5 @@ export const adminRetrainRoute = new Hono<AppEnv>()
     if (raw === null) throw new NotFoundError("retrain_not_found", `no retrain request ${id}: requests are kept 7 days`);
     return c.json(JSON.parse(raw) as RetrainRequest, 200, noStore);
   });
+
+describeRoutes(adminRetrainRoute, { "POST /admin/retrain": describeRetrain, "GET /admin/retrain/:id": describeRetrainStatus });

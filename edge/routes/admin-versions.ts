@@ -12,13 +12,14 @@ import { redisFor, storeCall } from "../store.ts";
 import { forgetPointers } from "../version.ts";
 import { readJsonBody } from "./admin-body.ts";
 import { describeAdminVersions, describePointerMove } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 /** How long the version a pointer move replaces stays retained when the target had no expiry. */
 export const REPLACED_RETENTION_SECONDS = 7 * 86_400;
 
 export const adminVersionsRoute = new Hono<AppEnv>()
-  .get("/admin/versions", describeAdminVersions, async (c) => {
+  .get("/admin/versions", async (c) => {
     const config = readConfig(c.env);
     const redis = redisFor(config);
     const k = keys(config.keyPrefix);
@@ -44,7 +45,7 @@ export const adminVersionsRoute = new Hono<AppEnv>()
     });
     return c.json({ live, pinned: config.pinnedVersion, versions }, 200, noStore);
   })
-  .post("/admin/pointer", describePointerMove, async (c) => {
+  .post("/admin/pointer", async (c) => {
     const config = readConfig(c.env);
     const body = await readJsonBody<{ version?: unknown }>(c.req.raw);
     const target = body.version;
@@ -82,3 +83,5 @@ export const adminVersionsRoute = new Hono<AppEnv>()
         : `other isolates follow within POINTER_TTL (${config.pointerTtlMs / 1000} s)`,
     }, 200, noStore);
   });
+
+describeRoutes(adminVersionsRoute, { "GET /admin/versions": describeAdminVersions, "POST /admin/pointer": describePointerMove });

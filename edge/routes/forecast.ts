@@ -9,17 +9,18 @@ import { NotFoundError } from "../errors.ts";
 import { sampleHot } from "../hot-sample.ts";
 import { forecastQuery, seriesParams } from "../params.ts";
 import { describeForecast } from "../openapi/describe.ts";
-import { validate } from "../openapi/validate.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { streamRefinement, wantsStream } from "./forecast-stream.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
-export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", describeForecast, validate("param", seriesParams), validate("query", forecastQuery), forecastContext(), async (c) => {
-  const { city, store: storeCode, product } = c.req.valid("param");
+export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", forecastContext(), async (c) => {
+  const { city, store: storeCode, product } = valid(c, "param", seriesParams);
   const field = seriesField(city, storeCode, product);
-  const { h } = c.req.valid("query");
+  const { h } = valid(c, "query", forecastQuery);
   const config = c.get("config");
   const store = c.get("store");
   const version = c.get("version");
@@ -47,3 +48,5 @@ export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:pro
   sampleHot(edgeKeys(config.keyPrefix).hotSeries, `h${h}|${field}`, config.production.hotSampleRate);
   return response;
 });
+
+describeRoutes(forecastRoute, { "GET /forecast/:city/:store/:product": describeForecast });

@@ -10,14 +10,15 @@ import { publishedGridBody } from "../published-grid.ts";
 import { sampleHot } from "../hot-sample.ts";
 import { gridQuery } from "../params.ts";
 import { describeGrid } from "../openapi/describe.ts";
-import { validate } from "../openapi/validate.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
-export const gridRoute = new Hono<AppEnv>().get("/forecast", describeGrid, validate("query", gridQuery), forecastContext(), async (c) => {
-  const { city, store: storeCodes, product, h } = c.req.valid("query");
+export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), async (c) => {
+  const { city, store: storeCodes, product, h } = valid(c, "query", gridQuery);
   const query: GridQuery = { city, store: storeCodes, product };
   const config = c.get("config");
   const store = c.get("store");
@@ -60,3 +61,5 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", describeGrid, valid
   });
   return response;
 });
+
+describeRoutes(gridRoute, { "GET /forecast": describeGrid });

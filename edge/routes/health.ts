@@ -15,6 +15,7 @@ import { storeFor } from "../store.ts";
 import { stage } from "../timing.ts";
 import { resolveVersion } from "../version.ts";
 import { describeHealth } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 export const HEALTH_MEMO_MS = 1000;
@@ -47,7 +48,7 @@ function down(err: ApiError): Omit<Checked, "at"> {
   return { status: 503, body: { status: "down", store, ...errorBody(err.code, err.message) } };
 }
 
-export const healthRoute = new Hono<AppEnv>().get("/health", describeHealth, async (c) => {
+export const healthRoute = new Hono<AppEnv>().get("/health", async (c) => {
   let config: EdgeConfig;
   try {
     config = readConfig(c.env);
@@ -70,3 +71,5 @@ export const healthRoute = new Hono<AppEnv>().get("/health", describeHealth, asy
   }
   return c.json(answer.body, answer.status, noStore);
 });
+
+describeRoutes(healthRoute, { "GET /health": describeHealth });

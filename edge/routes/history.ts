@@ -14,14 +14,15 @@ import { gridBody } from "../contract/grid-body.ts";
 import { loadManifest } from "../manifest.ts";
 import { historyGridQuery, seriesParams } from "../params.ts";
 import { describeHistory, describeHistoryGrid } from "../openapi/describe.ts";
-import { validate } from "../openapi/validate.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveHistory } from "../serve-history.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const historyRoute = new Hono<AppEnv>()
-  .get("/history/:city/:store/:product", describeHistory, validate("param", seriesParams), forecastContext(), (c) => {
-    const { city, store: storeCode, product } = c.req.valid("param");
+  .get("/history/:city/:store/:product", forecastContext(), (c) => {
+    const { city, store: storeCode, product } = valid(c, "param", seriesParams);
     const field = seriesField(city, storeCode, product);
     const store = c.get("store");
     const version = c.get("version");
@@ -42,8 +43,8 @@ export const historyRoute = new Hono<AppEnv>()
       },
     });
   })
-  .get("/history", describeHistoryGrid, validate("query", historyGridQuery), forecastContext(), async (c) => {
-    const query: GridQuery = c.req.valid("query");
+  .get("/history", forecastContext(), async (c) => {
+    const query: GridQuery = valid(c, "query", historyGridQuery);
     const config = c.get("config");
     const store = c.get("store");
     const version = c.get("version");
@@ -65,3 +66,5 @@ export const historyRoute = new Hono<AppEnv>()
       },
     });
   });
+
+describeRoutes(historyRoute, { "GET /history/:city/:store/:product": describeHistory, "GET /history": describeHistoryGrid });

@@ -5,8 +5,9 @@ import { loadManifest } from "../manifest.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 import { describeMeta } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
-export const metaRoute = new Hono<AppEnv>().get("/meta", describeMeta, forecastContext(), async (c) => {
+export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), async (c) => {
   const config = c.get("config");
   const version = c.get("version");
   const started = performance.now();
@@ -23,3 +24,5 @@ export const metaRoute = new Hono<AppEnv>().get("/meta", describeMeta, forecastC
     "X-Forecast-Version": version.id,
   });
 });
+
+describeRoutes(metaRoute, { "GET /meta": describeMeta });
