@@ -1,7 +1,7 @@
 // Checks every piece of input before it can reach a Redis key or a cache URL.
 // The schemas at the end are what the routes validate with and what the
 // OpenAPI document (openapi/) describes; their messages are the parsers'.
-import { z } from "zod";
+import * as z from "zod";
 import { CODE_PATTERN, HORIZONS, isHorizon, type Horizon } from "./contract/keys.ts";
 import type { CodeList } from "./contract/grid.ts";
 import { BadRequestError } from "./errors.ts";

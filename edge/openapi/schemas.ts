@@ -2,7 +2,7 @@
 // the client (client/) types them. They mirror contract/payload.ts, which the
 // trainer writes: a payload field added there is added here, and the
 // document test fails on a served body that does not match.
-import { z } from "zod";
+import * as z from "zod";
 import { HORIZONS } from "../contract/keys.ts";
 
 const day = z.string().meta({ description: "a day, YYYY-MM-DD", examples: ["2026-11-30"] });

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../../edge/index.ts";
 import { forecastGridSchema, healthSchema, metaSchema, seriesForecastSchema } from "../../edge/openapi/schemas.ts";
 import { parseCode, parseCodeList, parseHorizon } from "../../edge/params.ts";
-import { edgeHarness, readJson, testBindings, type EdgeHarness } from "./harness.ts";
+import { edgeHarness, readJson, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion } from "./publish.ts";
 
 /** Static files and redirects to them: served, deliberately not API. */
