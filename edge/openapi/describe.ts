@@ -27,7 +27,7 @@ type Header = { description: string; schema: { type: "string" | "integer" } };
 
 const header = (description: string, type: "string" | "integer" = "string"): Header => ({ description, schema: { type } });
 
-/** Every answer under /v1 carries these (middleware/access.ts, request-log.ts). */
+/** Every answer under /v1 carries these (middleware/access.ts, request-frame.ts). */
 const commonHeaders = {
   "X-Request-Id": header("the request's id, also in the Worker's log line"),
   "RateLimit-Limit": header("requests allowed per window (absent with RATE_LIMIT=0)", "integer"),
