@@ -85,16 +85,23 @@ const binary = {
   },
 };
 
+// mode=accurate&stream=1 on one series: the refinement stream (docs/edge-api.md).
+const eventStream = {
+  "text/event-stream": {
+    schema: { type: "string" as const, description: "Server-Sent Events: `fast` (the published forecast as JSON), then `accurate` or `unavailable`, then `end`; a reconnect after `end` gets 204" },
+  },
+};
+
 const doc = (spec: DescribeRouteOptions, request?: RouteDoc["request"]): RouteDoc => ({ spec, request });
 
-const forecastRead = (summary: string, description: string, schema: z.ZodType, withBinary: boolean): DescribeRouteOptions => ({
+const forecastRead = (summary: string, description: string, schema: z.ZodType, withBinary: boolean, withStream = false): DescribeRouteOptions => ({
   tags: ["forecasts"],
   summary,
   description,
   security: apiKey,
   parameters: conditional,
   responses: {
-    200: { description: "gzipped JSON (or the binary layout)", headers: readHeaders, content: { ...json(schema), ...(withBinary ? binary : {}) } },
+    200: { description: "gzipped JSON (or the binary layout)", headers: readHeaders, content: { ...json(schema), ...(withBinary ? binary : {}), ...(withStream ? eventStream : {}) } },
     ...notModified,
     ...errors(400, 404, ...API_ERRORS),
   },
@@ -104,6 +111,7 @@ export const describeForecast: RouteDoc = doc(forecastRead(
   "One series' forecast",
   "The published forecast of one city × store × product at horizon h: point[0] is the day after origin, [lower, upper] the level interval. With mode=accurate&stream=1: Server-Sent Events (text/event-stream).",
   seriesForecastSchema,
+  true,
   true,
 ), { param: seriesParams, query: forecastQuery });
 
