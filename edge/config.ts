@@ -32,6 +32,8 @@ export interface Env {
   FORECAST_MODES?: string;
   /** "off" turns the explorer page (/explorer/) off. */
   EXPLORER?: string;
+  /** "off" turns the API's description off: /v1/openapi.json and the /docs page. */
+  API_DOCS?: string;
   /** The explorer's static assets ([assets] in wrangler.toml). */
   ASSETS?: Fetcher;
   /** The Workers rate-limiting binding ([[ratelimits]] in wrangler.toml). */
@@ -125,6 +127,8 @@ export interface EdgeConfig {
   readonly storeTimeoutMs: number;
   /** False: /explorer/ answers 404 and / no longer redirects to it. */
   readonly explorer: boolean;
+  /** False: /v1/openapi.json and /docs answer 404. */
+  readonly apiDocs: boolean;
   /** Access, limits, caching, prefetch, operations. */
   readonly production: ProductionConfig;
   /** PROPHET_ONLY and FORECAST_MODES: which variant of a version is served (variant.ts). */
@@ -223,6 +227,7 @@ const schema = z.object({
   KEY_PREFIX: matching(PREFIX_PATTERN, `must match ${PREFIX_PATTERN} (the trainer's prefix, default "fc")`, "fc"),
   FORECAST_VERSION: matching(VERSION_PATTERN, "must be empty (follow the live pointer) or a version id like 20260101T000000Z-ab12"),
   EXPLORER: onOff("on"),
+  API_DOCS: onOff("on"),
   EDGE_CACHE: onOff("on"),
   CACHE_MAX_AGE: number(300, 0, ONE_YEAR_SECONDS),
   POINTER_TTL: number(5, 0, 3600, false),
@@ -351,6 +356,7 @@ function parseConfig(env: Env): EdgeConfig {
     pointerTtlMs: v.POINTER_TTL * 1000,
     storeTimeoutMs: v.STORE_TIMEOUT_MS,
     explorer: v.EXPLORER,
+    apiDocs: v.API_DOCS,
     production,
     modelChoice: Object.freeze({ prophetOnly: v.PROPHET_ONLY, modes: v.FORECAST_MODES }),
   });

@@ -18,8 +18,11 @@ import { healthRoute } from "./routes/health.ts";
 import { historyRoute } from "./routes/history.ts";
 import { metaRoute } from "./routes/meta.ts";
 import { metricsRoute } from "./routes/metrics.ts";
+import { docsPageRoute, DOCS_PATH, openApiRoute, type Documented } from "./openapi/reference.ts";
 
 export type { Env };
+// The Hono app itself, for what reads its routes (the OpenAPI test).
+export { app };
 
 // Everything under /v1: the key and the rate limit are decided first, for
 // every route the sub-app holds, so a route added here is guarded without
@@ -33,7 +36,8 @@ const api = new Hono<AppEnv>()
   .route("/", metaRoute)
   .route("/", historyRoute)
   .route("/", adminVersionsRoute)
-  .route("/", adminRetrainRoute);
+  .route("/", adminRetrainRoute)
+  .route("/", openApiRoute((): Documented => app));
 
 // The frame runs CORS first, so every answer carries its headers, refusals included.
 const app = new Hono<AppEnv>()
@@ -42,6 +46,9 @@ const app = new Hono<AppEnv>()
   .use("/metrics", adminToken())
   .route("/", metricsRoute)
   .route("/", healthRoute)
+  .use(`${DOCS_PATH}/*`, access())
+  .use(DOCS_PATH, access())
+  .route("/", docsPageRoute)
   .route("/", explorerRoute);
 
 app.notFound(handleNotFound);

@@ -8,19 +8,18 @@ import { gridBody } from "../contract/grid-body.ts";
 import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
 import { sampleHot } from "../hot-sample.ts";
-import { parseCodeList, parseHorizon } from "../params.ts";
+import { gridQuery } from "../params.ts";
+import { describeGrid } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), async (c) => {
-  const query: GridQuery = {
-    city: parseCodeList("city", c.req.query("city")),
-    store: parseCodeList("store", c.req.query("store")),
-    product: parseCodeList("product", c.req.query("product")),
-  };
-  const h = parseHorizon(c.req.query("h"));
+  const { city, store: storeCodes, product, h } = valid(c, "query", gridQuery);
+  const query: GridQuery = { city, store: storeCodes, product };
   const config = c.get("config");
   const store = c.get("store");
   const version = c.get("version");
@@ -62,3 +61,5 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
   });
   return response;
 });
+
+describeRoutes(gridRoute, { "GET /forecast": describeGrid });

@@ -12,18 +12,18 @@ import { NotFoundError } from "../errors.ts";
 import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../contract/grid.ts";
 import { gridBody } from "../contract/grid-body.ts";
 import { loadManifest } from "../manifest.ts";
-import { parseCode, parseCodeList } from "../params.ts";
+import { historyGridQuery, seriesParams } from "../params.ts";
+import { describeHistory, describeHistoryGrid } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveHistory } from "../serve-history.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const historyRoute = new Hono<AppEnv>()
   .get("/history/:city/:store/:product", forecastContext(), (c) => {
-    const field = seriesField(
-      parseCode("city", c.req.param("city")),
-      parseCode("store", c.req.param("store")),
-      parseCode("product", c.req.param("product")),
-    );
+    const { city, store: storeCode, product } = valid(c, "param", seriesParams);
+    const field = seriesField(city, storeCode, product);
     const store = c.get("store");
     const version = c.get("version");
     return serveHistory(c, {
@@ -44,11 +44,7 @@ export const historyRoute = new Hono<AppEnv>()
     });
   })
   .get("/history", forecastContext(), async (c) => {
-    const query: GridQuery = {
-      city: parseCodeList("city", c.req.query("city")),
-      store: parseCodeList("store", c.req.query("store")),
-      product: parseCodeList("product", c.req.query("product")),
-    };
+    const query: GridQuery = valid(c, "query", historyGridQuery);
     const config = c.get("config");
     const store = c.get("store");
     const version = c.get("version");
@@ -70,3 +66,5 @@ export const historyRoute = new Hono<AppEnv>()
       },
     });
   });
+
+describeRoutes(historyRoute, { "GET /history/:city/:store/:product": describeHistory, "GET /history": describeHistoryGrid });
