@@ -16,6 +16,7 @@ import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
 import { DistributedFitter } from "../../trainer/distributed/coordinator.ts";
 import type { PgBoss } from "pg-boss";
 import { FIT_QUEUE, startBoss, type FitJob } from "../../trainer/distributed/queue.ts";
+import { FitWorker } from "../../trainer/distributed/worker.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { Alerter } from "../../trainer/ops/alerts.ts";
 import { runGuardedCycle } from "../../trainer/schedule/guarded-cycle.ts";
@@ -198,4 +199,35 @@ describe("distributed fitting on pg-boss", () => {
     survivor!.child.kill("SIGTERM");
     expect(await survivor!.exit).toBe(0);
   }, 90_000);
+  it("a series whose fit hangs on a worker fails as fit_timeout and is published with the fallback", async () => {
+    const { database } = distributed;
+    // Only the worker started here may take the jobs.
+    const leftOver = workers.filter((w) => w.child.exitCode === null);
+    for (const w of leftOver) w.child.kill("SIGTERM");
+    await Promise.all(leftOver.map((w) => w.exit));
+    await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
+                       select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+    const [hung] = await database.sql<{ id: string }[]>`select s.id || ':' || p.id as id from store s, product p order by s.id, p.id limit 1`;
+    process.env.HANG_SERIES_ID = hung.id;
+    const workerBoss = await startBoss(distributed.config, log);
+    // A worker as `trainer worker` makes it, with a thread that never finishes that one series.
+    const worker = new FitWorker({
+      boss: workerBoss, sql: database.sql, log,
+      pool: { threads: 1, timeoutMs: 10_000, workerUrl: new URL("./fixtures/hang-worker.ts", import.meta.url) },
+    });
+    try {
+      await worker.start();
+      const result = await distributedCycle(() => {});
+      expect(result.outcome, result.outcome === "failed" ? String(result.error) : "").toBe("published");
+      if (result.outcome !== "published") return;
+      expect(result.summary).toMatchObject({ series: 5, failed: 1 });
+      const rows = await database.sql`select store_id || ':' || product_id as id, model, error_code from series_result where run_id = ${result.summary.runId}`;
+      expect(rows.find((r) => r.id === hung.id)).toMatchObject({ model: "seasonal_naive", error_code: "fit_timeout" });
+      expect(rows.filter((r) => r.error_code === null)).toHaveLength(4);
+    } finally {
+      delete process.env.HANG_SERIES_ID;
+      await worker.stop();
+      await workerBoss.stop({ graceful: false });
+    }
+  }, 120_000);
 });
