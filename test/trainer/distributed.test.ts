@@ -1,9 +1,8 @@
 // `trainer run --distributed`: a coordinator (here, in the test process) and
 // two `trainer worker` processes share one Postgres through pg-boss. The
 // published version must equal a single-host run on the same data: the same
-// models and point forecasts (Prophet's point forecast is deterministic for a
-// cold start; its interval draws are not seedable, so intervals are only
-// checked to bracket the points). With a memory bound of one unanswered job
+// models, points and intervals, though the workers fit on one thread each and
+// the single host on two. With a memory bound of one unanswered job
 // the coordinator must stream: it can only read the next series once a
 // worker has answered.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -35,7 +34,7 @@ const workers: { child: ChildProcess; output: string; exit: Promise<number | nul
 function configFor(database: TestDatabase, store: TestStore): TrainerConfig {
   return loadConfig({
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
-    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10",
+    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "2", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10",
   }, { needsStore: true });
 }
 
@@ -143,18 +142,9 @@ describe("distributed fitting on pg-boss", () => {
     for (const [field, payload] of a.series) {
       const other = b.series.get(field)!;
       expect(payload.model, field).toBe(other.model);
-      // Two hosts' points should agree to within the published rounding step,
-      // but fits are not yet repeatable from run to run with two fit threads:
-      // one Prophet series has been seen up to 5% apart. Until that is found,
-      // the same model must be chosen and each point must lie within the other
-      // host's interval for the day.
-      const step = Math.max(payload.step ?? 0.001, other.step ?? 0.001);
-      payload.point.forEach((p, i) => {
-        expect(p, `${field} day ${i + 1}`).toBeGreaterThanOrEqual(other.lower[i] - step);
-        expect(p, `${field} day ${i + 1}`).toBeLessThanOrEqual(other.upper[i] + step);
-        expect(payload.lower[i]).toBeLessThanOrEqual(p);
-        expect(payload.upper[i]).toBeGreaterThanOrEqual(p);
-      });
+      for (const band of ["point", "lower", "upper"] as const) {
+        payload[band].forEach((v, i) => expect(v, `${field} ${band} day ${i + 1}`).toBeCloseTo(other[band][i], 9));
+      }
     }
   }, 180_000);
 
@@ -199,6 +189,7 @@ describe("distributed fitting on pg-boss", () => {
     survivor!.child.kill("SIGTERM");
     expect(await survivor!.exit).toBe(0);
   }, 90_000);
+
   it("a series whose fit hangs on a worker fails as fit_timeout and is published with the fallback", async () => {
     const { database } = distributed;
     // Only the worker started here may take the jobs.
