@@ -95,6 +95,19 @@ afterAll(async () => {
   await Promise.all([distributed?.database.close(), distributed?.store.close(), single?.database.close(), single?.store.close()]);
 });
 
+/** SIGTERMs the worker processes still running and waits for them to exit. */
+async function stopWorkers(): Promise<void> {
+  const running = workers.filter((w) => w.child.exitCode === null);
+  for (const w of running) w.child.kill("SIGTERM");
+  await Promise.all(running.map((w) => w.exit));
+}
+
+/** A new day of sales on `distributed`, so every series is fitted again rather than carried over. */
+async function addDay(): Promise<void> {
+  await distributed.database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
+    select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+}
+
 async function publishedSeries(store: TestStore): Promise<{ manifest: Manifest; series: Map<string, SeriesPayload> }> {
   const k = keys(store.prefix);
   const version = (await store.redis.get<string>(k.live))!;
@@ -166,12 +179,8 @@ describe("distributed fitting on pg-boss", () => {
   it("a job whose worker died mid-fit is retried by another worker, and the cycle still publishes every series", async () => {
     const { database } = distributed;
     // Only the worker started here may take the job the dead one leaves.
-    const leftOver = workers.filter((w) => w.child.exitCode === null);
-    for (const w of leftOver) w.child.kill("SIGTERM");
-    await Promise.all(leftOver.map((w) => w.exit));
-    // A new day of sales, so every series is fitted again rather than carried over.
-    await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
-                       select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+    await stopWorkers();
+    await addDay();
     let claimed: string | undefined;
     let survivor: (typeof workers)[number] | undefined;
     const result = await distributedCycle(async () => {
@@ -192,12 +201,9 @@ describe("distributed fitting on pg-boss", () => {
 
   it("a series whose fit hangs on a worker fails as fit_timeout and is published with the fallback", async () => {
     const { database } = distributed;
-    // Only the worker started here may take the jobs.
-    const leftOver = workers.filter((w) => w.child.exitCode === null);
-    for (const w of leftOver) w.child.kill("SIGTERM");
-    await Promise.all(leftOver.map((w) => w.exit));
-    await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
-                       select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+    // Only the worker made here may take the jobs.
+    await stopWorkers();
+    await addDay();
     const [hung] = await database.sql<{ id: string }[]>`select s.id || ':' || p.id as id from store s, product p order by s.id, p.id limit 1`;
     process.env.HANG_SERIES_ID = hung.id;
     const workerBoss = await startBoss(distributed.config, log);
