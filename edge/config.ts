@@ -6,6 +6,7 @@
 // does I/O.
 import * as z from "zod/mini";
 import type { BinaryLayout } from "./binary-format.ts";
+import { MAX_GRID_SERIES } from "./contract/grid.ts";
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 
@@ -130,8 +131,6 @@ export interface EdgeConfig {
   readonly modelChoice: ModelChoiceConfig;
 }
 
-/** The default of MAX_GRID_SERIES; the trainer's prefetch keeps to it too. */
-export const MAX_GRID_SERIES = 1000;
 
 const ONE_YEAR_SECONDS = 31_536_000;
 const ON = ["on", "true", "1"];
@@ -269,7 +268,7 @@ const schema = z.object({
   }),
   PREFETCH_TOP_N: number(20, 0, 1000),
   HOT_SAMPLE_RATE: number(0.1, 0, 1, false),
-  STREAM_WAIT_MS: number(20_000, 0, 120_000),
+  STREAM_WAIT_MS: number(0, 0, 120_000),
   REFRESH_INTERVAL: number(86_400, 60, 30 * 86_400),
   HEALTH_GRACE: number(3600, 0, 7 * 86_400),
   METRICS: onOff("on"),

@@ -1,13 +1,13 @@
 // Checks every piece of input before it can reach a Redis key or a cache URL.
 import { CODE_PATTERN, HORIZONS, isHorizon, type Horizon } from "./contract/keys.ts";
+import type { CodeList } from "./contract/grid.ts";
 import { BadRequestError } from "./errors.ts";
 
 export const DEFAULT_HORIZON: Horizon = 30;
 
 export type Dimension = "city" | "store" | "product";
 
-/** A grid axis: every code the manifest lists, or the codes asked for. */
-export type CodeList = "*" | string[];
+export type { CodeList } from "./contract/grid.ts";
 
 /** Longest list one axis may name; the grid limit catches the product anyway. */
 const MAX_LIST = 1000;

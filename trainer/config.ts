@@ -53,9 +53,10 @@ const schema = z.object({
   OUTLIER_MASE: z.coerce.number().gt(0).default(2),
   // Multiplicative Prophet as a second Prophet candidate ("accurate" is read as "never": the accurate variant is gone).
   PROPHET_MULTIPLICATIVE: z.enum(["never", "always", "accurate"]).default("never"),
-  // See docs/forecast-quality.md: the error selection ranks by, how intervals are made, how often the full selection runs.
+  // See docs/forecast-quality.md: the error selection ranks by, how intervals are made, how published accuracy is stated, how often the full selection runs.
   SELECTION_METRIC: z.enum(["rmsse", "mase"]).default("rmsse"),
   INTERVAL_METHOD: z.enum(["conformal", "model"]).default("conformal"),
+  PUBLISHED_ACCURACY: z.enum(["horizon", "fold"]).default("horizon"),
   RESELECT_DAYS: int(1, 365).default(7),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),
   // A series still fitting after this long gets the fallback, recorded as fit_timeout; 0: no deadline.

@@ -10,7 +10,7 @@ import { sampleHot } from "../hot-sample.ts";
 import { parseCode, parseHorizon } from "../params.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
-import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
+import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { streamRefinement, wantsStream } from "./forecast-stream.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
@@ -26,7 +26,7 @@ export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:pro
   const version = c.get("version");
   if (wantsStream(c)) return streamRefinement(c, field, h);
   // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
-  const variant = await chooseVariant(c);
+  const variant = variantNow(c) ?? (await chooseVariant(c));
 
   const response = await serveForecast(c, {
     cachePath: variantPath(variant, `h${h}/${field}`),

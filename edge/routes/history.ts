@@ -9,11 +9,11 @@ import { fromBase64 } from "../contract/codec.ts";
 import { sha256Hex } from "../contract/digest.ts";
 import { seriesField } from "../contract/keys.ts";
 import { NotFoundError } from "../errors.ts";
-import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../grid.ts";
-import { gridBody } from "../grid-body.ts";
+import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../contract/grid.ts";
+import { gridBody } from "../contract/grid-body.ts";
 import { loadManifest } from "../manifest.ts";
 import { parseCode, parseCodeList } from "../params.ts";
-import { serveForecast } from "../serve-forecast.ts";
+import { serveHistory } from "../serve-history.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
@@ -26,10 +26,9 @@ export const historyRoute = new Hono<AppEnv>()
     );
     const store = c.get("store");
     const version = c.get("version");
-    return serveForecast(c, {
+    return serveHistory(c, {
       cachePath: `history/${field}`,
       etag: `"${version.id}:history:${field}"`,
-      binary: false,
       load: async () => {
         const started = performance.now();
         const stored = await store.history(version.id, field);
@@ -55,10 +54,9 @@ export const historyRoute = new Hono<AppEnv>()
     const version = c.get("version");
     const digest = await sha256Hex(`${version.id}|history|${canonicalGridQuery(query)}`);
 
-    return serveForecast(c, {
+    return serveHistory(c, {
       cachePath: `history/grid/${digest}`,
       etag: `"${version.id}:history:grid-${digest.slice(0, 24)}"`,
-      binary: false,
       load: async () => {
         let started = performance.now();
         const loaded = await loadManifest(config, store, version.id);

@@ -16,6 +16,7 @@ export function fitOptionsFor(config: TrainerConfig, holidays: Holiday[]): FitOp
     uncertaintySamples: config.UNCERTAINTY_SAMPLES,
     selectBy: config.SELECTION_METRIC,
     intervals: config.INTERVAL_METHOD,
+    publishedAccuracy: config.PUBLISHED_ACCURACY,
     hybrid: config.ENABLE_HYBRID_FORECASTING,
     // Multiplicative Prophet doubles the Prophet fits for no measured gain (docs/forecast-quality.md): opt-in.
     exclude: config.PROPHET_MULTIPLICATIVE === "always" ? [] : ["prophet_multiplicative"],
