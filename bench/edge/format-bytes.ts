@@ -41,7 +41,7 @@ const store = await startUpstashLocal({ token });
 const prefix = "bytes";
 const env = {
   ...process.env, DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token,
-  KEY_PREFIX: prefix, ACCURATE_VARIANT: "false",
+  KEY_PREFIX: prefix,
 };
 const config = loadConfig(env, { needsStore: true });
 const { sql, db } = connect(database.url, { max: config.DB_POOL_SIZE });
