@@ -16,7 +16,7 @@ import { foldCutoffs, loadProfilesAsOf, type ProfilesAsOf } from "../../trainer/
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { fitSeries } from "../../trainer/select/fit-series.ts";
 import { loadConfig } from "../../trainer/config.ts";
-import { fitOptionsFor } from "../../trainer/run/fit-settings.ts";
+import { fitOptionsFor, settingsHash } from "../../trainer/run/fit-settings.ts";
 import { poisson, seededRandom } from "../../trainer/seed/random.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
 import { DAY, isoDay, SHARED_WEEK, weekdayOf } from "./pooled-grid.ts";
@@ -164,7 +164,7 @@ describe("global model", () => {
     expect(changed[origin][0].coefficients).not.toEqual(before[origin][0].coefficients);
   }, 120_000);
 
-  it("is left out of the selection with GLOBAL_MODEL=off, its models at hand or not", async () => {
+  it("joins the selection only with GLOBAL_MODEL=on, its models at hand or not", async () => {
     const { training, profiles } = await train();
     const [r] = await records();
     const input = { id: "s", start: r.start, units: r.units, promo: r.promo, context: { ...profiles.contextFor(r.storeId, r.productId)!, global: training.models, globalLift: training.lifts.get(r.productId) } };
@@ -174,7 +174,12 @@ describe("global model", () => {
       if (!result.ok) throw new Error(result.error.message);
       return result.scores.map((s) => s.model);
     };
-    expect(tried({})).toContain("global");
+    expect(tried({ GLOBAL_MODEL: "on" })).toContain("global");
+    expect(tried({})).not.toContain("global");
     expect(tried({ GLOBAL_MODEL: "off" })).not.toContain("global");
+    // Switching it on is a settings change (every series is selected again); off is the default's hash.
+    const hashOf = (env: Record<string, string>) => settingsHash(fitOptionsFor(loadConfig({ DATABASE_URL: database.url, ...env }), []), 730, true);
+    expect(hashOf({ GLOBAL_MODEL: "on" })).not.toBe(hashOf({}));
+    expect(hashOf({ GLOBAL_MODEL: "off" })).toBe(hashOf({}));
   }, 120_000);
 });

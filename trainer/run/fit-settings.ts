@@ -36,7 +36,12 @@ export function historyDaysFor(config: TrainerConfig): number {
  * compete, so turning it off refits rather than republishing pooled forecasts.
  */
 export function settingsHash(fit: FitOptions, historyDays: number, pooled: boolean): string {
-  return createHash("sha256").update(JSON.stringify({ ...fit, historyDays, pooled })).digest("base64url").slice(0, 22);
+  // The global model is opt-in: off hashes as before it existed, so an upgrade refits nothing, and
+  // switching it on selects every series again with it.
+  const global = !fit.exclude?.includes("global");
+  const exclude = fit.exclude?.filter((name) => name !== "global");
+  return createHash("sha256").update(JSON.stringify({ ...fit, exclude, historyDays, pooled, ...(global ? { global } : {}) }))
+    .digest("base64url").slice(0, 22);
 }
 
 /** The last `days` of a series (the fit window), with its start moved to match. */
