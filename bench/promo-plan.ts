@@ -91,7 +91,7 @@ async function scenario(name: string): Promise<Scenario> {
 function trainerConfig(s: Scenario, extra: Record<string, string>): TrainerConfig {
   return loadConfig({
     DATABASE_URL: s.url, UPSTASH_REDIS_REST_URL: s.store.url, UPSTASH_REDIS_REST_TOKEN: s.store.token, KEY_PREFIX: s.store.prefix,
-    FIT_THREADS: String(opts.threads), ACCURATE_VARIANT: "false", LOG_LEVEL: "silent", ...extra,
+    FIT_THREADS: String(opts.threads), LOG_LEVEL: "silent", ...extra,
   }, { needsStore: true });
 }
 

@@ -6,6 +6,7 @@
 // does I/O.
 import * as z from "zod/mini";
 import type { BinaryLayout } from "./binary-format.ts";
+import { MAX_GRID_SERIES } from "./contract/grid.ts";
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 
@@ -31,6 +32,8 @@ export interface Env {
   FORECAST_MODES?: string;
   /** "off" turns the explorer page (/explorer/) off. */
   EXPLORER?: string;
+  /** "off" turns the API's description off: /v1/openapi.json and the /docs page. */
+  API_DOCS?: string;
   /** The explorer's static assets ([assets] in wrangler.toml). */
   ASSETS?: Fetcher;
   /** The Workers rate-limiting binding ([[ratelimits]] in wrangler.toml). */
@@ -124,14 +127,14 @@ export interface EdgeConfig {
   readonly storeTimeoutMs: number;
   /** False: /explorer/ answers 404 and / no longer redirects to it. */
   readonly explorer: boolean;
+  /** False: /v1/openapi.json and /docs answer 404. */
+  readonly apiDocs: boolean;
   /** Access, limits, caching, prefetch, operations. */
   readonly production: ProductionConfig;
   /** PROPHET_ONLY and FORECAST_MODES: which variant of a version is served (variant.ts). */
   readonly modelChoice: ModelChoiceConfig;
 }
 
-/** The default of MAX_GRID_SERIES; the trainer's prefetch keeps to it too. */
-export const MAX_GRID_SERIES = 1000;
 
 const ONE_YEAR_SECONDS = 31_536_000;
 const ON = ["on", "true", "1"];
@@ -224,6 +227,7 @@ const schema = z.object({
   KEY_PREFIX: matching(PREFIX_PATTERN, `must match ${PREFIX_PATTERN} (the trainer's prefix, default "fc")`, "fc"),
   FORECAST_VERSION: matching(VERSION_PATTERN, "must be empty (follow the live pointer) or a version id like 20260101T000000Z-ab12"),
   EXPLORER: onOff("on"),
+  API_DOCS: onOff("on"),
   EDGE_CACHE: onOff("on"),
   CACHE_MAX_AGE: number(300, 0, ONE_YEAR_SECONDS),
   POINTER_TTL: number(5, 0, 3600, false),
@@ -269,7 +273,7 @@ const schema = z.object({
   }),
   PREFETCH_TOP_N: number(20, 0, 1000),
   HOT_SAMPLE_RATE: number(0.1, 0, 1, false),
-  STREAM_WAIT_MS: number(20_000, 0, 120_000),
+  STREAM_WAIT_MS: number(0, 0, 120_000),
   REFRESH_INTERVAL: number(86_400, 60, 30 * 86_400),
   HEALTH_GRACE: number(3600, 0, 7 * 86_400),
   METRICS: onOff("on"),
@@ -352,6 +356,7 @@ function parseConfig(env: Env): EdgeConfig {
     pointerTtlMs: v.POINTER_TTL * 1000,
     storeTimeoutMs: v.STORE_TIMEOUT_MS,
     explorer: v.EXPLORER,
+    apiDocs: v.API_DOCS,
     production,
     modelChoice: Object.freeze({ prophetOnly: v.PROPHET_ONLY, modes: v.FORECAST_MODES }),
   });

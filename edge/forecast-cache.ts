@@ -11,13 +11,30 @@ export interface ForecastBody {
   etag: string;
 }
 
+/** A body held in isolate memory, with the headers of its last answer kept for the next (forecast-response.ts). */
+export interface RememberedBody {
+  gzip: Uint8Array<ArrayBuffer>;
+  prepared?: unknown;
+}
+
 type Gzip = Uint8Array<ArrayBuffer>;
 
 export type CacheTier = "memory" | "edge";
 
 // One tier per isolate; its byte budget follows MEMORY_CACHE_MB (16 MiB holds
 // thousands of series or hundreds of grids).
-export const memoryTier = new MemoryCache<Gzip>({ maxEntries: 4096, maxBytes: 16 * 1024 * 1024 });
+export const memoryTier = new MemoryCache<RememberedBody>({ maxEntries: 4096, maxBytes: 16 * 1024 * 1024 });
+
+export function cacheKey(config: EdgeConfig, version: string, path: string): string {
+  return `${config.keyPrefix}/${version}/${path}`;
+}
+
+/** The memory tier alone, without a promise or an object per request: the hot path. */
+export function remembered(config: EdgeConfig, key: string): RememberedBody | undefined {
+  if (!config.edgeCache) return undefined;
+  memoryTier.resize(config.memoryCacheBytes);
+  return memoryTier.get(key);
+}
 
 export class ForecastCache {
   readonly #config: EdgeConfig;
@@ -38,7 +55,7 @@ export class ForecastCache {
 
   /** The cache key of one response body: prefix, version, then what was asked. */
   key(version: string, path: string): string {
-    return `${this.#config.keyPrefix}/${version}/${path}`;
+    return cacheKey(this.#config, version, path);
   }
 
   /** The Cache API's key: a URL inside the Worker's own zone. */
@@ -46,30 +63,23 @@ export class ForecastCache {
     return `${this.#origin}/__forecast-cache/${key}`;
   }
 
-  /** The memory tier alone, without a promise: the hot path. */
-  remembered(key: string): { gzip: Gzip; tier: CacheTier } | null {
+  /** The Cache API tier (the memory tier is read first, by remembered()). */
+  async get(key: string): Promise<{ body: RememberedBody; tier: CacheTier } | null> {
     if (!this.enabled) return null;
-    const gzip = memoryTier.get(key);
-    return gzip ? { gzip, tier: "memory" } : null;
-  }
-
-  async get(key: string): Promise<{ gzip: Gzip; tier: CacheTier } | null> {
-    if (!this.enabled) return null;
-    const remembered = this.remembered(key);
-    if (remembered) return remembered;
     const cached = await caches.default.match(this.#url(key));
     if (!cached) return null;
-    const gzip = new Uint8Array(await cached.arrayBuffer());
-    memoryTier.set(key, gzip, gzip.byteLength);
-    return { gzip, tier: "edge" };
+    const body = { gzip: new Uint8Array(await cached.arrayBuffer()) };
+    memoryTier.set(key, body, body.gzip.byteLength);
+    return { body, tier: "edge" };
   }
 
   /** Memory now; the Cache API after the response, in waitUntil. */
-  put(key: string, body: ForecastBody): void {
-    if (!this.enabled) return;
-    memoryTier.set(key, body.gzip, body.gzip.byteLength);
+  put(key: string, body: ForecastBody): RememberedBody {
+    const remembered: RememberedBody = { gzip: body.gzip };
+    if (!this.enabled) return remembered;
+    memoryTier.set(key, remembered, body.gzip.byteLength);
     const maxAge = this.#config.cacheMaxAgeSeconds;
-    if (maxAge === 0) return;
+    if (maxAge === 0) return remembered;
     // Stored without Content-Encoding: the entry is our gzip bytes as data, so
     // no runtime ever decodes or re-encodes them on the way in or out.
     const entry = new Response(body.gzip, {
@@ -81,5 +91,6 @@ export class ForecastCache {
         console.warn("Cache API put failed", err);
       }),
     );
+    return remembered;
   }
 }

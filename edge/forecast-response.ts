@@ -2,7 +2,7 @@
 // once with all its headers: the bytes pass through untouched for clients
 // that accept gzip, are decompressed for those that do not, and a matching
 // If-None-Match gets a bodiless 304.
-import type { ForecastBody } from "./forecast-cache.ts";
+import type { ForecastBody, RememberedBody } from "./forecast-cache.ts";
 import type { ResolvedVersion } from "./version.ts";
 
 export interface ForecastResponseOptions {
@@ -11,7 +11,7 @@ export interface ForecastResponseOptions {
   /** Defaults to JSON; the binary representation sets its own. */
   contentType?: string;
   /** More headers for the answer, e.g. which variant was served. */
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
 }
 
 export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
@@ -62,22 +62,57 @@ function headersFor(etag: string, options: ForecastResponseOptions): Record<stri
 export function notModified(request: Request, gzipEtag: string, options: ForecastResponseOptions, exists: boolean): Response | null {
   const ifNoneMatch = request.headers.get("If-None-Match");
   if (!ifNoneMatch) return null;
-  const etag = acceptsGzip(request.headers.get("Accept-Encoding")) ? gzipEtag : identityEtag(gzipEtag);
+  return notModifiedFor(ifNoneMatch, acceptsGzip(request.headers.get("Accept-Encoding")), gzipEtag, options, exists);
+}
+
+function notModifiedFor(ifNoneMatch: string, gzip: boolean, gzipEtag: string, options: ForecastResponseOptions, exists: boolean): Response | null {
+  const etag = gzip ? gzipEtag : identityEtag(gzipEtag);
   if (!etagMatches(ifNoneMatch, etag, exists)) return null;
   const headers = headersFor(etag, options);
   delete headers["Content-Type"];
   return new Response(null, { status: 304, headers });
 }
 
-export function forecastResponse(request: Request, body: ForecastBody, options: ForecastResponseOptions): Response {
-  const unchanged = notModified(request, body.etag, options, true);
-  if (unchanged) return unchanged;
-  if (acceptsGzip(request.headers.get("Accept-Encoding"))) {
-    const headers = headersFor(body.etag, options);
-    headers["Content-Encoding"] = "gzip";
-    // encodeBody "manual": the bytes are gzip already; the runtime must not encode them again.
-    return new Response(body.gzip, { encodeBody: "manual", headers } as ResponseInit);
+/** The gzip answer's headers as last built for this body, when nothing they depend on changed. */
+interface Prepared {
+  etag: string;
+  version: ResolvedVersion;
+  cacheMaxAgeSeconds: number;
+  contentType?: string;
+  extra?: Record<string, string>;
+  headers: Headers;
+}
+
+// A memory hit repeats the previous answer's headers: the runtime copies one
+// Headers object instead of reading a fresh record of ten entries. Versions
+// and variant headers are shared objects while they hold (version.ts,
+// variant.ts), so comparing identities is enough.
+function gzipHeaders(etag: string, options: ForecastResponseOptions, remembered: RememberedBody | undefined): Headers | Record<string, string> {
+  const last = remembered?.prepared as Prepared | undefined;
+  if (last && last.version === options.version && last.etag === etag && last.extra === options.headers
+    && last.cacheMaxAgeSeconds === options.cacheMaxAgeSeconds && last.contentType === options.contentType) {
+    return last.headers;
   }
+  const record = headersFor(etag, options);
+  record["Content-Encoding"] = "gzip";
+  if (!remembered) return record;
+  const headers = new Headers(record);
+  const prepared: Prepared = { etag, version: options.version, cacheMaxAgeSeconds: options.cacheMaxAgeSeconds, contentType: options.contentType, extra: options.headers, headers };
+  remembered.prepared = prepared;
+  return headers;
+}
+
+/** The answer for a body; `remembered`, its entry in isolate memory, keeps the headers for the next request. */
+export function forecastResponse(request: Request, body: ForecastBody, options: ForecastResponseOptions, remembered?: RememberedBody): Response {
+  const requestHeaders = request.headers;
+  const gzip = acceptsGzip(requestHeaders.get("Accept-Encoding"));
+  const ifNoneMatch = requestHeaders.get("If-None-Match");
+  if (ifNoneMatch) {
+    const unchanged = notModifiedFor(ifNoneMatch, gzip, body.etag, options, true);
+    if (unchanged) return unchanged;
+  }
+  // encodeBody "manual": the bytes are gzip already; the runtime must not encode them again.
+  if (gzip) return new Response(body.gzip, { encodeBody: "manual", headers: gzipHeaders(body.etag, options, remembered) } as ResponseInit);
   const json = new Blob([body.gzip]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(json, { headers: headersFor(identityEtag(body.etag), options) });
 }

@@ -1,16 +1,12 @@
 // The forecast Worker: wiring only. Routes live one per file in routes/,
 // middleware in middleware/, and every error becomes one JSON shape here.
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
-import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import type { Env } from "./config.ts";
 import { handleError, handleNotFound } from "./errors.ts";
 import { access } from "./middleware/access.ts";
 import { adminToken } from "./middleware/admin-token.ts";
-import { cors } from "./middleware/cors.ts";
-import { newRequestId, requestLog } from "./middleware/request-log.ts";
-import { urlLimit } from "./middleware/url-limit.ts";
+import { requestFrame } from "./middleware/request-frame.ts";
 import { warmPrefetched } from "./prefetch-warm.ts";
 import { adminBodyLimit } from "./routes/admin-body.ts";
 import { adminRetrainRoute } from "./routes/admin-retrain.ts";
@@ -22,8 +18,11 @@ import { healthRoute } from "./routes/health.ts";
 import { historyRoute } from "./routes/history.ts";
 import { metaRoute } from "./routes/meta.ts";
 import { metricsRoute } from "./routes/metrics.ts";
+import { docsPageRoute, DOCS_PATH, openApiRoute, type Documented } from "./openapi/reference.ts";
 
 export type { Env };
+// The Hono app itself, for what reads its routes (the OpenAPI test).
+export { app };
 
 // Everything under /v1: the key and the rate limit are decided first, for
 // every route the sub-app holds, so a route added here is guarded without
@@ -37,15 +36,19 @@ const api = new Hono<AppEnv>()
   .route("/", metaRoute)
   .route("/", historyRoute)
   .route("/", adminVersionsRoute)
-  .route("/", adminRetrainRoute);
+  .route("/", adminRetrainRoute)
+  .route("/", openApiRoute((): Documented => app));
 
-// CORS first, so every answer carries its headers, refusals included.
+// The frame runs CORS first, so every answer carries its headers, refusals included.
 const app = new Hono<AppEnv>()
-  .use(cors(), requestId({ generator: (c) => newRequestId(c.req), limitLength: 128 }), requestLog(), timing({ totalDescription: "" }), urlLimit())
+  .use(requestFrame())
   .route("/v1", api)
   .use("/metrics", adminToken())
   .route("/", metricsRoute)
   .route("/", healthRoute)
+  .use(`${DOCS_PATH}/*`, access())
+  .use(DOCS_PATH, access())
+  .route("/", docsPageRoute)
   .route("/", explorerRoute);
 
 app.notFound(handleNotFound);

@@ -4,16 +4,12 @@ import type { Manifest } from "./contract/payload.ts";
 import type { EdgeConfig } from "./config.ts";
 import { UnavailableError } from "./errors.ts";
 import { MemoryCache } from "./memory-cache.ts";
+import type { GridIndex } from "./contract/grid.ts";
 import type { ForecastStore } from "./store.ts";
 
-export interface LoadedManifest {
+export interface LoadedManifest extends GridIndex {
   /** The JSON text as stored, served by /v1/meta without re-encoding. */
   raw: string;
-  manifest: Manifest;
-  /** store code → city code, for telling real series from wrong combinations. */
-  storeCity: Map<string, string>;
-  cities: Set<string>;
-  products: Set<string>;
 }
 
 const manifests = new MemoryCache<LoadedManifest>({ maxEntries: 16, maxBytes: 8 * 1024 * 1024 });

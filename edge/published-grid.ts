@@ -8,7 +8,7 @@ import { fromBase64 } from "./contract/codec.ts";
 import { keys } from "./contract/keys.ts";
 import type { Manifest } from "./contract/payload.ts";
 import type { EdgeConfig } from "./config.ts";
-import { hotGridMember } from "./grid.ts";
+import { hotGridMember } from "./contract/grid.ts";
 import { redisFor, storeCall } from "./store.ts";
 import { stage } from "./timing.ts";
 

@@ -35,8 +35,8 @@ export function parseMode(value: string | undefined, config: ModelChoiceConfig):
 // A version's accurate variant never becomes unready: remember the ones seen ready.
 const readyVersions = new Set<string>();
 
-/** Decides the variant for this request: one EXISTS at most, and none once the version's accurate variant was seen ready. */
-export async function chooseVariant(c: Context<AppEnv>): Promise<Variant> {
+/** The variant when it needs no store read (nearly always): no promise on the hot path. Null: ask chooseVariant. */
+export function variantNow(c: Context<AppEnv>): Variant | null {
   const config = c.get("config");
   const choice = config.modelChoice;
   const requested = parseMode(c.req.query("mode"), choice);
@@ -44,22 +44,35 @@ export async function chooseVariant(c: Context<AppEnv>): Promise<Variant> {
   const allowed = (mode: ForecastMode) => choice.modes.includes(mode);
   const wantAccurate = requested === "accurate" ? allowed("accurate") : !allowed("fast");
   if (wantAccurate) {
-    const version = c.get("version").id;
-    const id = `${config.keyPrefix}|${version}`;
-    let ready = readyVersions.has(id);
-    if (!ready) {
-      const started = performance.now();
-      ready = await c.get("store").accurateReady(version);
-      stage(c, "variant", started);
-      if (ready) {
-        if (readyVersions.size > 256) readyVersions.clear();
-        readyVersions.add(id);
-      }
-    }
-    if (ready) return { requested, served: "accurate", fallback: requested === "accurate" ? null : "fast-disabled", tag: "accurate" };
+    return readyVersions.has(`${config.keyPrefix}|${c.get("version").id}`) ? accurateVariant(requested) : null;
   }
-  const fallback: FallbackReason | null = requested === "fast" ? null : allowed("accurate") ? "accurate-not-ready" : "accurate-disabled";
+  return fastVariant(requested, choice);
+}
+
+function accurateVariant(requested: ForecastMode): Variant {
+  return { requested, served: "accurate", fallback: requested === "accurate" ? null : "fast-disabled", tag: "accurate" };
+}
+
+function fastVariant(requested: ForecastMode, choice: ModelChoiceConfig): Variant {
+  const fallback: FallbackReason | null = requested === "fast" ? null : choice.modes.includes("accurate") ? "accurate-not-ready" : "accurate-disabled";
   return { requested, served: "fast", fallback, tag: "" };
+}
+
+/** Decides the variant for this request: one EXISTS at most, and none once the version's accurate variant was seen ready. */
+export async function chooseVariant(c: Context<AppEnv>): Promise<Variant> {
+  const known = variantNow(c);
+  if (known) return known;
+  // variantNow answers every case but an accurate variant not yet seen ready.
+  const config = c.get("config");
+  const requested = parseMode(c.req.query("mode"), config.modelChoice);
+  const version = c.get("version").id;
+  const started = performance.now();
+  const ready = await c.get("store").accurateReady(version);
+  stage(c, "variant", started);
+  if (!ready) return fastVariant(requested, config.modelChoice);
+  if (readyVersions.size > 256) readyVersions.clear();
+  readyVersions.add(`${config.keyPrefix}|${version}`);
+  return accurateVariant(requested);
 }
 
 /** The cache path below the version, and the ETag tag, of a variant. */
@@ -67,9 +80,19 @@ export function variantPath(variant: Variant, path: string): string {
   return variant.tag ? `${variant.tag}/${path}` : path;
 }
 
+// One object per answer kind, so a remembered answer's headers can be reused by identity (forecast-response.ts).
+const modeHeaders = new Map<string, Readonly<Record<string, string>>>();
+
 /** What the answer says about the variant it served. */
-export function variantHeaders(variant: Variant): Record<string, string> {
-  return variant.fallback ? { "X-Forecast-Mode": variant.served, "X-Forecast-Mode-Fallback": variant.fallback } : { "X-Forecast-Mode": variant.served };
+export function variantHeaders(variant: Variant): Readonly<Record<string, string>> {
+  const id = `${variant.served}|${variant.fallback ?? ""}`;
+  let headers = modeHeaders.get(id);
+  if (!headers) {
+    const built: Record<string, string> = { "X-Forecast-Mode": variant.served };
+    if (variant.fallback) built["X-Forecast-Mode-Fallback"] = variant.fallback;
+    modeHeaders.set(id, (headers = Object.freeze(built)));
+  }
+  return headers;
 }
 
 /** A fallback answer changes once the accurate variant lands: caches must not keep it for long. */

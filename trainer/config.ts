@@ -53,9 +53,10 @@ const schema = z.object({
   OUTLIER_MASE: z.coerce.number().gt(0).default(2),
   // Multiplicative Prophet as a second Prophet candidate ("accurate" is read as "never": the accurate variant is gone).
   PROPHET_MULTIPLICATIVE: z.enum(["never", "always", "accurate"]).default("never"),
-  // See docs/forecast-quality.md: the error selection ranks by, how intervals are made, how often the full selection runs.
+  // See docs/forecast-quality.md: the error selection ranks by, how intervals are made, how published accuracy is stated, how often the full selection runs.
   SELECTION_METRIC: z.enum(["rmsse", "mase"]).default("rmsse"),
   INTERVAL_METHOD: z.enum(["conformal", "model"]).default("conformal"),
+  PUBLISHED_ACCURACY: z.enum(["horizon", "fold"]).default("horizon"),
   RESELECT_DAYS: int(1, 365).default(7),
   // selection: the Prophet rollback is fitted at each full selection and shifted on the days between; daily: refitted every run.
   PROPHET_ROLLBACK_REFIT: z.enum(["selection", "daily"]).default("selection"),
@@ -69,6 +70,10 @@ const schema = z.object({
   // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
+  // One model across series on the feature table (trainer/global/); needs POOLED_MODEL for its profile feature.
+  // Opt-in: it costs a third to two thirds of a cycle for a few percent on promotion-driven grids (docs/forecast-quality.md#global-model).
+  GLOBAL_MODEL: bool.default(false),
+  GLOBAL_TRAINING_DAYS: int(28, 3660).default(730),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),
   // The promotion plan (sql/010) reaches the forecasts; off ignores it. See docs/promotions.md.
   PROMO_PLAN: bool.default(true),

@@ -15,6 +15,7 @@ import { seasonalNaive } from "../../trainer/models/seasonal-naive.ts";
 import type { FitOptions, FitOutcome, Forecast, Metrics, SeriesInput } from "../../trainer/models/types.ts";
 import { fetchSeries, loadDimensions, type SeriesRecord } from "../../trainer/run/fetch.ts";
 import { fitOptionsFor } from "../../trainer/run/fit-settings.ts";
+import { attachGlobal, trainForRun } from "../../trainer/global/run.ts";
 import { attachProfiles, foldCutoffs, loadProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { scratchDatabase } from "../../test/support/database.ts";
@@ -86,6 +87,10 @@ export async function runSelection(options: RunOptions): Promise<{ runs: SeriesR
     const origin = refreshed.origin!;
     const profiles = await loadProfilesAsOf(sql, origin, foldCutoffs(origin, config.HOLDOUT_DAYS, config.BACKTEST_FOLDS));
     stage("profiles as of the origin and each fold's cut-off", t);
+    t = performance.now();
+    // The fits here get no holidays (fitOptionsFor(config, [])), so neither does the global model's training.
+    const global = config.GLOBAL_MODEL ? await trainForRun(sql, config, origin, fit, "none") : null;
+    if (global) stage(`global model, ${global.rows} training rows`, t);
     const records = new Map<string, SeriesRecord>();
     for await (const record of fetchSeries(sql, await loadDimensions(sql))) {
       // Every series feeds the profiles; only those with held-out days are fitted.
@@ -98,7 +103,7 @@ export async function runSelection(options: RunOptions): Promise<{ runs: SeriesR
     const results = new Map<string, FitOutcome | null>();
     const pool = new FitPool({ threads: options.threads, fit });
     try {
-      await pool.fitAll(attachProfiles(inputs(), profiles, (id) => records.get(id)), async (r) => void results.set(r.id, r.ok ? r : null));
+      await pool.fitAll(attachGlobal(attachProfiles(inputs(), profiles, (id) => records.get(id)), global, (id) => records.get(id)), async (r) => void results.set(r.id, r.ok ? r : null));
     } finally {
       await pool.close();
     }

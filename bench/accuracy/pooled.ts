@@ -1,7 +1,8 @@
 // Forecast accuracy on the store-item-demand data (10 stores × 50 items, daily
 // sales 2013–2017): train through 2017-09-30, forecast the 92 days after,
 // score by sMAPE (Kaggle's definition) and MASE, and time each model. The
-// profiles come from the seasonal_profiles view, as in a training run.
+// profiles come from the seasonal_profiles view, as in a training run, and
+// the selection's folds get theirs as of each fold's cut-off.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test tsx bench/accuracy/pooled.ts [--prophet-series 60] [--threads 2]
 //
@@ -24,7 +25,7 @@ import { fitPooled } from "../../trainer/models/pooled.ts";
 import { seasonalNaive } from "../../trainer/models/seasonal-naive.ts";
 import type { FitOptions, FitResult, Forecast, SeriesInput } from "../../trainer/models/types.ts";
 import { fetchSeries, loadDimensions, type SeriesRecord } from "../../trainer/run/fetch.ts";
-import { loadProfiles } from "../../trainer/run/profiles.ts";
+import { foldCutoffs, loadProfiles, loadProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { scratchDatabase } from "../../test/support/database.ts";
 
@@ -203,9 +204,11 @@ try {
 
   let families = "";
   if (subset.length) {
+    // As a training run sees them: each fold's profile as of its cut-off, the forecast's as of the origin.
+    const asOf = await loadProfilesAsOf(sql, opts.cutoff, foldCutoffs(opts.cutoff, opts.holdout, opts.folds));
     const input = (r: SeriesRecord): SeriesInput => ({
       id: `${r.storeId}:${r.productId}`, start: r.start, units: r.units, promo: r.promo,
-      context: { profile: profiles.forSeries(r.storeId, r.productId) },
+      context: asOf.contextFor(r.storeId, r.productId) ?? undefined,
     });
     const byId = new Map(subset.map((r) => [`${r.storeId}:${r.productId}`, r]));
     const scoreAll = (label: string, run: { results: Map<string, FitResult>; seconds: number }) => {

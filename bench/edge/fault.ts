@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { Pool } from "undici";
-import { freePort } from "../../scripts/wrangler-dev.ts";
+import { benchPort } from "./ports.ts";
 import { startUpstashLocal, type UpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
 import { serveBundle } from "./serve-bundle.ts";
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
 
     const token = randomBytes(16).toString("hex");
-    const storePort = await freePort();
+    const storePort = await benchPort();
     let store: UpstashLocal | null = await startUpstashLocal({ token, redisUrl, port: storePort });
     cleanup.push(async () => {
       await store?.close();

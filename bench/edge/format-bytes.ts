@@ -19,8 +19,8 @@ import { decodeStored, fromBase64 } from "../../edge/contract/codec.ts";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
 import { hashEntries } from "../../edge/contract/replies.ts";
 import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
-import { gridBody } from "../../edge/grid-body.ts";
-import { canonicalGridQuery, gridCachePath } from "../../edge/grid.ts";
+import { gridBody } from "../../edge/contract/grid-body.ts";
+import { canonicalGridQuery, gridCachePath } from "../../edge/contract/grid.ts";
 import { loadConfig } from "../../trainer/config.ts";
 import { connect } from "../../trainer/db/connect.ts";
 import { migrate } from "../../trainer/db/migrate.ts";
@@ -41,7 +41,7 @@ const store = await startUpstashLocal({ token });
 const prefix = "bytes";
 const env = {
   ...process.env, DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token,
-  KEY_PREFIX: prefix, ACCURATE_VARIANT: "false",
+  KEY_PREFIX: prefix,
 };
 const config = loadConfig(env, { needsStore: true });
 const { sql, db } = connect(database.url, { max: config.DB_POOL_SIZE });

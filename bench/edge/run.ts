@@ -9,6 +9,10 @@
 // binding), except where a row says otherwise. Prints a markdown table.
 // Takes about 4 minutes.
 //   npx tsx bench/edge/run.ts            (BENCH_SECONDS=8 BENCH_CONCURRENCY=16)
+// BENCH_BASELINE=<outdir of an earlier build> adds "(before)" rows served from
+// that bundle, so a change is measured against the old code in the same run;
+// BENCH_ROWS=<regex> keeps only the matching rows; BENCH_PORTS=<from>-<to>
+// keeps every port inside that range.
 import { spawn, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,11 +20,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
-import { freePort } from "../../scripts/wrangler-dev.ts";
 import { startUpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
 import { keys } from "../../edge/contract/keys.ts";
 import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
+import { benchPort } from "./ports.ts";
 import { measureStoreClients } from "./store-clients.ts";
 import { runLoad, sampleAnswer, type LoadResult } from "./load.ts";
 import { workerdConfig, type ForecastVariant } from "./workerd-config.ts";
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
 
     // 2. The store over real Redis, seeded as the trainer would.
     const token = randomBytes(16).toString("hex");
-    const store = await startUpstashLocal({ token, redisUrl });
+    const store = await startUpstashLocal({ token, redisUrl, port: await benchPort() });
     cleanup.push(() => store.close());
     const prefix = `bench-${randomBytes(4).toString("hex")}`;
     const redis = new Redis({ url: store.url, token, automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
@@ -94,21 +98,28 @@ async function main(): Promise<void> {
     // the rows measure what deciding costs, not refusals.
     const limit = 1_000_000;
     const variants: ForecastVariant[] = [
-      { name: "defaults", port: await freePort(), env: {} },
-      { name: "cacheapi", port: await freePort(), env: { MEMORY_CACHE_MB: "0" } },
-      { name: "off", port: await freePort(), env: { EDGE_CACHE: "off" } },
-      { name: "built", port: await freePort(), env: { EDGE_CACHE: "off", PUBLISHED_GRIDS: "off" } },
-      { name: "nolimit", port: await freePort(), env: { RATE_LIMIT: "0" } },
-      { name: "upstash", port: await freePort(), env: { RATE_LIMIT_BACKEND: "upstash" } },
-      { name: "nolog", port: await freePort(), env: { REQUEST_LOG: "off" } },
+      { name: "defaults", port: await benchPort(), env: {} },
+      { name: "cacheapi", port: await benchPort(), env: { MEMORY_CACHE_MB: "0" } },
+      { name: "off", port: await benchPort(), env: { EDGE_CACHE: "off" } },
+      { name: "built", port: await benchPort(), env: { EDGE_CACHE: "off", PUBLISHED_GRIDS: "off" } },
+      { name: "nolimit", port: await benchPort(), env: { RATE_LIMIT: "0" } },
+      { name: "upstash", port: await benchPort(), env: { RATE_LIMIT_BACKEND: "upstash" } },
+      { name: "nolog", port: await benchPort(), env: { REQUEST_LOG: "off" } },
     ];
-    const helloPort = await freePort();
-    for (const file of ["cache-service.js", "hello.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
+    const baseline = process.env.BENCH_BASELINE;
+    if (baseline) {
+      copyFileSync(join(baseline, "index.js"), join(work, "baseline.js"));
+      variants.push({ name: "before", port: await benchPort(), env: {}, bundle: "baseline.js" });
+      variants.push({ name: "before-off", port: await benchPort(), env: { EDGE_CACHE: "off" }, bundle: "baseline.js" });
+    }
+    const helloPort = await benchPort();
+    const floorPort = await benchPort();
+    for (const file of ["cache-service.js", "hello.js", "floor.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
     writeFileSync(join(work, "config.capnp"), workerdConfig({
       bundle: "index.js", cacheService: "cache-service.js", hello: "hello.js", compatibilityDate,
       rateLimit: { module: "rate-limit-binding.js", limit, period: 60 },
       bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: String(limit), RATE_LIMIT_WINDOW: "60" },
-      variants, helloPort,
+      variants, helloPort, floor: { module: "floor.js", port: floorPort },
     }));
     // Request logs are on, as shipped: workerd writes them here, as Cloudflare would keep them.
     const logPath = join(work, "workerd.log");
@@ -124,7 +135,9 @@ async function main(): Promise<void> {
     const gridPath = () => `/v1/forecast?city=*&store=*&product=*&h=${H}`;
     const origin = (variant: string) => `http://127.0.0.1:${variants.find((v) => v.name === variant)!.port}`;
     const hello = { origin: `http://127.0.0.1:${helloPort}`, path: () => "/" };
-    const scenarios = [
+    const allScenarios = [
+      // What a memory hit cannot go below with logs and the limit on (floor.js).
+      { name: "floor: limit, log line, the same headers and body, nothing else", origin: `http://127.0.0.1:${floorPort}`, path: seriesPath, series: 1, warm: 1 },
       { name: "series, memory hit", origin: origin("defaults"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, miss (EDGE_CACHE=off)", origin: origin("off"), path: seriesPath, series: 1, warm: 20 },
@@ -139,7 +152,16 @@ async function main(): Promise<void> {
       { name: "series, memory hit, RATE_LIMIT=0 (limit off)", origin: origin("nolimit"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, memory hit, RATE_LIMIT_BACKEND=upstash", origin: origin("upstash"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, memory hit, REQUEST_LOG=off", origin: origin("nolog"), path: seriesPath, series: 1, warm: fields.length },
+      ...(baseline
+        ? [
+            { name: "series, memory hit (before)", origin: origin("before"), path: seriesPath, series: 1, warm: fields.length },
+            { name: "grid 5×5×5, memory hit (before)", origin: origin("before"), path: gridPath, series: 125, warm: 1 },
+            { name: "grid 5×5×5, miss (EDGE_CACHE=off), published body (before)", origin: origin("before-off"), path: gridPath, series: 125, warm: 5 },
+          ]
+        : []),
     ];
+    const only = process.env.BENCH_ROWS ? new RegExp(process.env.BENCH_ROWS) : null;
+    const scenarios = only ? allScenarios.filter((s) => only.test(s.name)) : allScenarios;
     const rows: string[] = [];
     const headers = { "accept-encoding": "gzip" };
     for (const scenario of scenarios) {

@@ -9,6 +9,8 @@ export interface ForecastVariant {
   port: number;
   /** Text bindings added to (or overriding) the shared ones. */
   env: Record<string, string>;
+  /** Another bundle (say, an earlier build to compare with) in place of the shared one. */
+  bundle?: string;
 }
 
 export interface WorkerdConfigOptions {
@@ -23,19 +25,25 @@ export interface WorkerdConfigOptions {
   bindings: Record<string, string>;
   variants: ForecastVariant[];
   helloPort: number;
+  /** The floor Worker (floor.js) and its port, with the same rate-limit binding; absent: not served. */
+  floor?: { module: string; port: number };
 }
 
 const text = (value: string) => JSON.stringify(value);
 
+function limiterBinding(options: WorkerdConfigOptions): string[] {
+  const limit = options.rateLimit;
+  return limit
+    ? [`(name = "RATE_LIMITER", wrapped = (moduleName = "bench-internal:rate-limit", innerBindings = [(name = "limit", json = "${limit.limit}"), (name = "period", json = "${limit.period}")]))`]
+    : [];
+}
+
 function forecastService(options: WorkerdConfigOptions, variant: ForecastVariant): string {
   const bindings = Object.entries({ ...options.bindings, ...variant.env })
     .map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`);
-  const limit = options.rateLimit;
-  const limiter = limit
-    ? [`(name = "RATE_LIMITER", wrapped = (moduleName = "bench-internal:rate-limit", innerBindings = [(name = "limit", json = "${limit.limit}"), (name = "period", json = "${limit.period}")]))`]
-    : [];
+  const limiter = limiterBinding(options);
   return `(name = ${text(`forecast-${variant.name}`)}, worker = (
-      modules = [(name = "index.js", esModule = embed ${text(options.bundle)})],
+      modules = [(name = "index.js", esModule = embed ${text(variant.bundle ?? options.bundle)})],
       compatibilityDate = ${text(options.compatibilityDate)},
       bindings = [
         ${[...bindings, ...limiter].join(",\n        ")}
@@ -50,6 +58,14 @@ export function workerdConfig(options: WorkerdConfigOptions): string {
     (v) => `(name = ${text(v.name)}, address = "127.0.0.1:${v.port}", http = (), service = ${text(`forecast-${v.name}`)})`,
   );
   sockets.push(`(name = "hello", address = "127.0.0.1:${options.helloPort}", http = (), service = "hello")`);
+  const floor = options.floor
+    ? `(name = "floor", worker = (
+      modules = [(name = "floor.js", esModule = embed ${text(options.floor.module)})],
+      compatibilityDate = ${text(options.compatibilityDate)},
+      bindings = [${limiterBinding(options).join(", ")}],
+    )),`
+    : "";
+  if (options.floor) sockets.push(`(name = "floor", address = "127.0.0.1:${options.floor.port}", http = (), service = "floor")`);
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -63,6 +79,7 @@ const config :Workerd.Config = (
       modules = [(name = "hello.js", esModule = embed ${text(options.hello)})],
       compatibilityDate = ${text(options.compatibilityDate)},
     )),
+    ${floor}
     # The benchmark's store is on loopback, which the default "public" network refuses.
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],

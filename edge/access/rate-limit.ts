@@ -15,7 +15,7 @@ import { recordRateLimited, recordStoreCall } from "../metrics.ts";
 
 export interface RateLimitDecision {
   /** Headers for the answer; only what is known (the binding does not say what remains). */
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   /** The store limiter's bookkeeping, finished after the response in waitUntil. */
   pending?: Promise<unknown>;
 }
@@ -48,13 +48,25 @@ function storeLimiter(config: EdgeConfig, redis: Redis): Ratelimit {
   return limiter;
 }
 
-function refused(config: EdgeConfig, identifier: string, retryAfter: number, headers: Record<string, string>): RateLimitedError {
+function refused(config: EdgeConfig, identifier: string, retryAfter: number, headers: Readonly<Record<string, string>>): RateLimitedError {
   const { rateLimit, rateLimitWindowSeconds } = config.production;
   recordRateLimited();
   return new RateLimitedError(
     `over the rate limit of ${rateLimit} requests per ${rateLimitWindowSeconds} s (RATE_LIMIT, RATE_LIMIT_WINDOW) for this ${identifier.startsWith("key:") ? "API key" : "client address"}; retry in ${retryAfter} s`,
     { ...headers, "Retry-After": String(retryAfter) },
   );
+}
+
+// Built once per configuration: every answer carries it.
+const policies = new WeakMap<EdgeConfig, Readonly<Record<string, string>>>();
+
+function policyOf(config: EdgeConfig): Readonly<Record<string, string>> {
+  let policy = policies.get(config);
+  if (!policy) {
+    const { rateLimit, rateLimitWindowSeconds } = config.production;
+    policies.set(config, (policy = Object.freeze({ "RateLimit-Policy": `${rateLimit};w=${rateLimitWindowSeconds}` })));
+  }
+  return policy;
 }
 
 /**
@@ -64,7 +76,7 @@ function refused(config: EdgeConfig, identifier: string, retryAfter: number, hea
 export async function decideRateLimit(config: EdgeConfig, env: Env, redis: () => Redis, identifier: string): Promise<RateLimitDecision | null> {
   const { rateLimit, rateLimitWindowSeconds, rateLimitBackend } = config.production;
   if (rateLimit === 0) return null;
-  const policy = { "RateLimit-Policy": `${rateLimit};w=${rateLimitWindowSeconds}` };
+  const policy = policyOf(config);
 
   if (rateLimitBackend === "binding") {
     let success: boolean;

@@ -13,7 +13,21 @@ export interface ApiKeyRecord {
   createdAt: string;
 }
 
-export function edgeKeys(prefix: string) {
+// Built once per prefix: the Worker asks for them on every request it samples.
+const built = new Map<string, EdgeKeys>();
+
+export function edgeKeys(prefix: string): EdgeKeys {
+  let known = built.get(prefix);
+  if (!known) {
+    if (built.size > 16) built.clear();
+    built.set(prefix, (known = buildEdgeKeys(prefix)));
+  }
+  return known;
+}
+
+export type EdgeKeys = ReturnType<typeof buildEdgeKeys>;
+
+function buildEdgeKeys(prefix: string) {
   const versionKeys = keys(prefix); // validates the prefix
   return {
     /** String: ApiKeyRecord JSON, under the hex SHA-256 of the full key. */

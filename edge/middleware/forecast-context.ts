@@ -4,7 +4,7 @@
 // Everything after it keys caches by this version, so a new publish is never
 // hidden by an older cached entry. A bad environment fails here, with every
 // problem listed, before any route runs.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig, type EdgeConfig } from "../config.ts";
 import { storeFor, type ForecastStore } from "../store.ts";
@@ -15,23 +15,36 @@ export interface ForecastContextVariables {
   config: EdgeConfig;
   store: ForecastStore;
   version: ResolvedVersion;
-  /** The request's origin (scheme and host), for Cache API keys. */
-  origin: string;
+}
+
+/** The request's origin (scheme and host), for Cache API keys. */
+export function requestOrigin(c: Context): string {
+  const url = c.req.url;
+  return url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
+}
+
+function settle(c: Context<AppEnv>, config: EdgeConfig, store: ForecastStore, version: ResolvedVersion, started: number): void {
+  stage(c, "pointer", started, `${version.pinned ? "pinned-" : ""}${version.source}${version.stale ? `-stale-${version.stale}` : ""}`);
+  c.set("config", config);
+  c.set("store", store);
+  c.set("version", version);
 }
 
 export function forecastContext(): MiddlewareHandler<AppEnv> {
-  return async function forecastContextMiddleware(c, next) {
+  return function forecastContextMiddleware(c, next) {
     const config = readConfig(c.env);
     const store = storeFor(config);
-    const url = c.req.url;
-    const origin = url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
     const started = performance.now();
-    const version = freshVersion(config) ?? (await resolveVersion(config, store, { origin, waitUntil: (work) => c.executionCtx.waitUntil(work) }));
-    stage(c, "pointer", started, `${version.pinned ? "pinned-" : ""}${version.source}${version.stale ? `-stale-${version.stale}` : ""}`);
-    c.set("config", config);
-    c.set("store", store);
-    c.set("version", version);
-    c.set("origin", origin);
-    await next();
+    // The remembered pointer within POINTER_TTL: no promise of this step's own.
+    const fresh = freshVersion(config);
+    if (fresh) {
+      settle(c, config, store, fresh, started);
+      return next();
+    }
+    return (async () => {
+      const version = await resolveVersion(config, store, { origin: requestOrigin(c), waitUntil: (work) => c.executionCtx.waitUntil(work) });
+      settle(c, config, store, version, started);
+      await next();
+    })();
   };
 }

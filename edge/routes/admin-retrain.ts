@@ -8,6 +8,8 @@ import { readConfig } from "../config.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
 import { readJsonBody } from "./admin-body.ts";
+import { describeRetrain, describeRetrainStatus } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 /** Requests stay readable for a week, as the contract says. */
@@ -51,3 +53,5 @@ export const adminRetrainRoute = new Hono<AppEnv>()
     if (raw === null) throw new NotFoundError("retrain_not_found", `no retrain request ${id}: requests are kept 7 days`);
     return c.json(JSON.parse(raw) as RetrainRequest, 200, noStore);
   });
+
+describeRoutes(adminRetrainRoute, { "POST /admin/retrain": describeRetrain, "GET /admin/retrain/:id": describeRetrainStatus });

@@ -11,6 +11,8 @@ import { BadRequestError, NotFoundError } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
 import { forgetPointers } from "../version.ts";
 import { readJsonBody } from "./admin-body.ts";
+import { describeAdminVersions, describePointerMove } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 /** How long the version a pointer move replaces stays retained when the target had no expiry. */
@@ -81,3 +83,5 @@ export const adminVersionsRoute = new Hono<AppEnv>()
         : `other isolates follow within POINTER_TTL (${config.pointerTtlMs / 1000} s)`,
     }, 200, noStore);
   });
+
+describeRoutes(adminVersionsRoute, { "GET /admin/versions": describeAdminVersions, "POST /admin/pointer": describePointerMove });

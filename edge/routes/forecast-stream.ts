@@ -1,8 +1,10 @@
 // GET /v1/forecast/:city/:store/:product?mode=accurate&stream=1 — Server-Sent
-// Events: `fast` with the published forecast at once, then `accurate` when
-// the accurate forecast of the same version is published (`unavailable` if
-// the variant completes without it, `timeout` after STREAM_WAIT_MS), then
-// `end`, and the stream closes. EventSource reconnects after a stream ends;
+// Events: `fast` with the published forecast at once, then `accurate` if the
+// version has an accurate forecast of the series, else `unavailable`, then
+// `end`, and the stream closes. The trainer no longer publishes accurate
+// variants, so by default (STREAM_WAIT_MS=0) nothing is waited for; a
+// positive STREAM_WAIT_MS polls that long for one (`unavailable` once the
+// variant completes without the series, `timeout` at the deadline). EventSource reconnects after a stream ends;
 // a reconnect that carries the last event's id (Last-Event-ID) is answered
 // 204, which tells it to stop. Each poll of the store counts against the
 // caller's rate limit like a request, so a stream costs what it reads.
@@ -76,6 +78,8 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
         await sse.writeSSE({ event: "accurate", id: `${version.id}:accurate`, data: await decodeStored(accurate) });
       } else if (finished) {
         await sse.writeSSE({ event: "unavailable", data: JSON.stringify({ message: "the accurate variant of this version is complete without this series; the fast forecast stands" }) });
+      } else if (config.production.streamWaitMs === 0) {
+        await sse.writeSSE({ event: "unavailable", data: JSON.stringify({ message: "this version has no accurate forecast of the series; the fast forecast stands" }) });
       } else {
         await sse.writeSSE({ event: "timeout", data: JSON.stringify({ waitedMs: config.production.streamWaitMs, message: "the accurate forecast was not published in time; the fast forecast stands" }) });
       }

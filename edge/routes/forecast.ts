@@ -7,26 +7,26 @@ import { edgeKeys } from "../contract/edge-keys.ts";
 import { seriesField } from "../contract/keys.ts";
 import { NotFoundError } from "../errors.ts";
 import { sampleHot } from "../hot-sample.ts";
-import { parseCode, parseHorizon } from "../params.ts";
+import { forecastQuery, seriesParams } from "../params.ts";
+import { describeForecast } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
-import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
+import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { streamRefinement, wantsStream } from "./forecast-stream.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", forecastContext(), async (c) => {
-  const field = seriesField(
-    parseCode("city", c.req.param("city")),
-    parseCode("store", c.req.param("store")),
-    parseCode("product", c.req.param("product")),
-  );
-  const h = parseHorizon(c.req.query("h"));
+  const { city, store: storeCode, product } = valid(c, "param", seriesParams);
+  const field = seriesField(city, storeCode, product);
+  const { h } = valid(c, "query", forecastQuery);
   const config = c.get("config");
   const store = c.get("store");
   const version = c.get("version");
   if (wantsStream(c)) return streamRefinement(c, field, h);
   // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
-  const variant = await chooseVariant(c);
+  const variant = variantNow(c) ?? (await chooseVariant(c));
 
   const response = await serveForecast(c, {
     cachePath: variantPath(variant, `h${h}/${field}`),
@@ -48,3 +48,5 @@ export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:pro
   sampleHot(edgeKeys(config.keyPrefix).hotSeries, `h${h}|${field}`, config.production.hotSampleRate);
   return response;
 });
+
+describeRoutes(forecastRoute, { "GET /forecast/:city/:store/:product": describeForecast });

@@ -3,37 +3,38 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
-import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, manifestHolds, planGrid, type GridPlan, type GridQuery } from "../grid.ts";
-import { gridBody } from "../grid-body.ts";
+import { canonicalGridQuery, checkGridSize, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridQuery } from "../contract/grid.ts";
+import { gridBody } from "../contract/grid-body.ts";
 import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
 import { sampleHot } from "../hot-sample.ts";
-import { parseCodeList, parseHorizon } from "../params.ts";
+import { gridQuery } from "../params.ts";
+import { describeGrid } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
-import { chooseVariant, variantHeaders, variantMaxAge, variantPath } from "../variant.ts";
+import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), async (c) => {
-  const query: GridQuery = {
-    city: parseCodeList("city", c.req.query("city")),
-    store: parseCodeList("store", c.req.query("store")),
-    product: parseCodeList("product", c.req.query("product")),
-  };
-  const h = parseHorizon(c.req.query("h"));
+  const { city, store: storeCodes, product, h } = valid(c, "query", gridQuery);
+  const query: GridQuery = { city, store: storeCodes, product };
   const config = c.get("config");
   const store = c.get("store");
   const version = c.get("version");
   const canonical = canonicalGridQuery(query);
-  const { cachePath, digest } = await gridCachePath(version.id, h, canonical);
+  const { cachePath, digest } = rememberedGridPath(version.id, h, canonical) ?? (await gridCachePath(version.id, h, canonical));
   // mode=fast|accurate and PROPHET_ONLY pick the hash; see variant.ts.
-  const variant = await chooseVariant(c);
-  let planning: Promise<{ loaded: LoadedManifest; plan: GridPlan }> | undefined;
-  const planned = () => (planning ??= (async () => {
+  const variant = variantNow(c) ?? (await chooseVariant(c));
+  // On a miss: the manifest, and the size check before anything else is read.
+  let checking: Promise<LoadedManifest> | undefined;
+  const checked = () => (checking ??= (async () => {
     const started = performance.now();
     const loaded = await loadManifest(config, store, version.id);
     stage(c, "manifest", started);
-    return { loaded, plan: planGrid(loaded, query, config.production.maxGridSeries) };
+    checkGridSize(loaded, query, config.production.maxGridSeries);
+    return loaded;
   })());
 
   const response = await serveForecast(c, {
@@ -42,10 +43,10 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
     headers: variantHeaders(variant),
     maxAgeSeconds: variantMaxAge(variant),
     // Bodies the trainer built with the version pass through (published-grid.ts); the size check still comes first.
-    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await planned()).loaded.manifest, { h, canonical, path }, c)),
+    published: async (path) => (variant.tag ? null : publishedGridBody(config, (await checked()).manifest, { h, canonical, path }, c)),
     load: async () => {
-      const { loaded, plan } = await planned();
-      const fields = gridFields(plan);
+      const loaded = await checked();
+      const fields = gridFields(planGrid(loaded, query));
       const started = performance.now();
       const values = await (variant.tag ? store.variantMany(variant.tag, version.id, h, fields) : store.seriesMany(version.id, h, fields));
       stage(c, "store", started);
@@ -60,3 +61,5 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
   });
   return response;
 });
+
+describeRoutes(gridRoute, { "GET /forecast": describeGrid });

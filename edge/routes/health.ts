@@ -14,6 +14,8 @@ import { loadManifest } from "../manifest.ts";
 import { storeFor } from "../store.ts";
 import { stage } from "../timing.ts";
 import { resolveVersion } from "../version.ts";
+import { describeHealth } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 const noStore = { "Cache-Control": "no-store" };
 export const HEALTH_MEMO_MS = 1000;
@@ -69,3 +71,5 @@ export const healthRoute = new Hono<AppEnv>().get("/health", async (c) => {
   }
   return c.json(answer.body, answer.status, noStore);
 });
+
+describeRoutes(healthRoute, { "GET /health": describeHealth });

@@ -9,27 +9,26 @@ import { fromBase64 } from "../contract/codec.ts";
 import { sha256Hex } from "../contract/digest.ts";
 import { seriesField } from "../contract/keys.ts";
 import { NotFoundError } from "../errors.ts";
-import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../grid.ts";
-import { gridBody } from "../grid-body.ts";
+import { canonicalGridQuery, gridFields, planGrid, type GridQuery } from "../contract/grid.ts";
+import { gridBody } from "../contract/grid-body.ts";
 import { loadManifest } from "../manifest.ts";
-import { parseCode, parseCodeList } from "../params.ts";
-import { serveForecast } from "../serve-forecast.ts";
+import { historyGridQuery, seriesParams } from "../params.ts";
+import { describeHistory, describeHistoryGrid } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
+import { valid } from "../openapi/validate.ts";
+import { serveHistory } from "../serve-history.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
 
 export const historyRoute = new Hono<AppEnv>()
   .get("/history/:city/:store/:product", forecastContext(), (c) => {
-    const field = seriesField(
-      parseCode("city", c.req.param("city")),
-      parseCode("store", c.req.param("store")),
-      parseCode("product", c.req.param("product")),
-    );
+    const { city, store: storeCode, product } = valid(c, "param", seriesParams);
+    const field = seriesField(city, storeCode, product);
     const store = c.get("store");
     const version = c.get("version");
-    return serveForecast(c, {
+    return serveHistory(c, {
       cachePath: `history/${field}`,
       etag: `"${version.id}:history:${field}"`,
-      binary: false,
       load: async () => {
         const started = performance.now();
         const stored = await store.history(version.id, field);
@@ -45,20 +44,15 @@ export const historyRoute = new Hono<AppEnv>()
     });
   })
   .get("/history", forecastContext(), async (c) => {
-    const query: GridQuery = {
-      city: parseCodeList("city", c.req.query("city")),
-      store: parseCodeList("store", c.req.query("store")),
-      product: parseCodeList("product", c.req.query("product")),
-    };
+    const query: GridQuery = valid(c, "query", historyGridQuery);
     const config = c.get("config");
     const store = c.get("store");
     const version = c.get("version");
     const digest = await sha256Hex(`${version.id}|history|${canonicalGridQuery(query)}`);
 
-    return serveForecast(c, {
+    return serveHistory(c, {
       cachePath: `history/grid/${digest}`,
       etag: `"${version.id}:history:grid-${digest.slice(0, 24)}"`,
-      binary: false,
       load: async () => {
         let started = performance.now();
         const loaded = await loadManifest(config, store, version.id);
@@ -72,3 +66,5 @@ export const historyRoute = new Hono<AppEnv>()
       },
     });
   });
+
+describeRoutes(historyRoute, { "GET /history/:city/:store/:product": describeHistory, "GET /history": describeHistoryGrid });

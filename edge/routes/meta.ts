@@ -4,6 +4,8 @@ import type { AppEnv } from "../app-env.ts";
 import { loadManifest } from "../manifest.ts";
 import { stage } from "../timing.ts";
 import { forecastContext } from "../middleware/forecast-context.ts";
+import { describeMeta } from "../openapi/describe.ts";
+import { describeRoutes } from "../openapi/documented.ts";
 
 export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), async (c) => {
   const config = c.get("config");
@@ -22,3 +24,5 @@ export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), asyn
     "X-Forecast-Version": version.id,
   });
 });
+
+describeRoutes(metaRoute, { "GET /meta": describeMeta });

@@ -2,7 +2,7 @@
 // and its interval band, with planned promotion days shaded behind them.
 // uPlot draws on a canvas and resizes with its box.
 import uPlot from "uplot";
-import type { SeriesHistory, SeriesPayload } from "../../edge/contract/payload.ts";
+import type { SeriesHistory, SeriesPayload } from "./model.ts";
 import { daySeconds } from "./format.ts";
 
 export const COLOURS = {

@@ -1,6 +1,6 @@
 // The whole grid at a glance: one row per store (grouped by city), one column
 // per product, each cell coloured by next-7-day demand or backtest accuracy.
-import type { Manifest, SeriesHistory, SeriesPayload } from "../../edge/contract/payload.ts";
+import type { Manifest, SeriesHistory, SeriesPayload } from "./model.ts";
 import { ratio, units } from "./format.ts";
 
 export type ColourBy = "demand" | "accuracy";

@@ -4,11 +4,11 @@
 // State lives in the URL fragment, so a view can be shared or reloaded.
 import "uplot/dist/uPlot.min.css";
 import "./explorer.css";
-import { ApiRequestError, apiGet, onExchange, type ApiExchange } from "./api.ts";
+import { api, ForecastApiError, onExchange, type ApiExchange } from "./api.ts";
 import { SeriesChart } from "./chart.ts";
 import { percent, ratio, timeAgo } from "./format.ts";
 import { legendText, renderGrid, type ColourBy, type GridData, type Pick } from "./grid-view.ts";
-import type { ForecastGridBody, HistoryGridBody, MetaBody, SeriesHistory, SeriesPayload } from "./model.ts";
+import type { MetaBody, SeriesHistory, SeriesPayload } from "./model.ts";
 import { describeStage } from "./server-timing.ts";
 import { watchForUpdates } from "./update-watch.ts";
 
@@ -64,7 +64,7 @@ function writeFragment(): void {
 }
 
 function showError(box: HTMLElement, error: unknown): void {
-  const message = error instanceof ApiRequestError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+  const message = error instanceof ForecastApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
   box.textContent = message;
   box.hidden = false;
 }
@@ -119,12 +119,12 @@ async function loadSeries(): Promise<void> {
   const request = ++seriesRequest;
   writeFragment();
   ui.seriesError.hidden = true;
-  const path = `${state.city}/${state.store}/${state.product}`;
+  const series = { city: state.city, store: state.store, product: state.product };
   const withHistory = (meta!.manifest.historyDays ?? 0) > 0;
   try {
     const [forecast, history] = await Promise.all([
-      apiGet<SeriesPayload>(`/v1/forecast/${path}?h=${state.h}`),
-      withHistory ? apiGet<SeriesHistory>(`/v1/history/${path}`) : Promise.resolve(null),
+      api.forecast(series, { h: state.h }),
+      withHistory ? api.history(series) : Promise.resolve(null),
     ]);
     if (request !== seriesRequest) return;
     chart.render(forecast, history);
@@ -148,12 +148,12 @@ function drawGrid(): void {
 }
 
 async function loadGrid(): Promise<void> {
-  const all = "city=*&store=*&product=*";
+  const all = { city: "*", store: "*", product: "*" } as const;
   const withHistory = (meta!.manifest.historyDays ?? 0) > 0;
   try {
     const [week, history] = await Promise.all([
-      apiGet<ForecastGridBody>(`/v1/forecast?${all}&h=7`),
-      withHistory ? apiGet<HistoryGridBody>(`/v1/history?${all}`) : Promise.resolve(null),
+      api.grid(all, { h: 7 }),
+      withHistory ? api.historyGrid(all) : Promise.resolve(null),
     ]);
     grid = {
       manifest: meta!.manifest,
@@ -171,7 +171,7 @@ async function loadVersion(): Promise<void> {
   ui.error.hidden = true;
   ui.notice.hidden = true;
   try {
-    meta = await apiGet<MetaBody>("/v1/meta", { fresh: true });
+    meta = await api.meta();
   } catch (error) {
     showError(ui.error, error);
     ui.versionLine.textContent = "No forecast to show.";

@@ -1,7 +1,7 @@
 // Notices a newer published version while the page is open: /v1/meta is read
-// again every `intervalMs` (never from a cache) and compared with the version
+// again every `intervalMs` (by a client without an answer cache) and compared with the version
 // on screen. A pinned Worker (FORECAST_VERSION) keeps answering the same one.
-import { apiGet } from "./api.ts";
+import { quietApi } from "./api.ts";
 import type { MetaBody } from "./model.ts";
 
 export function watchForUpdates(shownVersion: () => string | null, intervalMs: number, onNewer: (meta: MetaBody) => void): () => void {
@@ -10,7 +10,7 @@ export function watchForUpdates(shownVersion: () => string | null, intervalMs: n
   let timer: ReturnType<typeof setTimeout>;
   const check = async () => {
     try {
-      const meta = await apiGet<MetaBody>("/v1/meta", { fresh: true, quiet: true });
+      const meta = await quietApi.meta();
       const shown = shownVersion();
       if (!stopped && shown !== null && meta.version !== shown) onNewer(meta);
     } catch {

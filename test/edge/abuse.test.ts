@@ -7,7 +7,7 @@ import { issueApiKey } from "../../edge/contract/api-keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
 import { keys } from "../../edge/contract/keys.ts";
-import { planGrid } from "../../edge/grid.ts";
+import { planGrid } from "../../edge/contract/grid.ts";
 import { HOT_SET_MAX, MAX_MEMBERS_PER_FLUSH, sampleHot } from "../../edge/hot-sample.ts";
 import app from "../../edge/index.ts";
 import { describeManifest } from "../../edge/manifest.ts";

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
 import { memoryTier } from "../../edge/forecast-cache.ts";
-import { canonicalGridQuery, gridCachePath, hotGridMember } from "../../edge/grid.ts";
+import { canonicalGridQuery, gridCachePath, hotGridMember } from "../../edge/contract/grid.ts";
 import worker from "../../edge/index.ts";
 import { flushMetrics, resetIsolateMetrics } from "../../edge/metrics.ts";
 import { edgeHarness, readJson, serverTiming, testBindings, type EdgeHarness } from "./harness.ts";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { binaryGzip, decodeBinary } from "../../edge/binary-format.ts";
 import { encodeStored, fromBase64, gunzip, toBase64 } from "../../edge/contract/codec.ts";
 import { keys } from "../../edge/contract/keys.ts";
-import { canonicalGridQuery, gridCachePath, hotGridMember } from "../../edge/grid.ts";
+import { canonicalGridQuery, gridCachePath, hotGridMember } from "../../edge/contract/grid.ts";
 import { edgeHarness, readJson, serverTiming, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion } from "./publish.ts";
 

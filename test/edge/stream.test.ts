@@ -47,6 +47,22 @@ describe("GET /v1/forecast/...?mode=accurate&stream=1 (Server-Sent Events)", () 
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
+  it("by default answers at once: the fast forecast, then unavailable when the version has no accurate one", async () => {
+    await publishVersion(edge.redis, small, { prefix: edge.prefix });
+    const events = parseEvents(await (await edge.get("/v1/forecast/c1/s1/p1?h=7&mode=accurate&stream=1")).text());
+    expect(events.map((e) => e.event)).toEqual(["fast", "unavailable", "end"]);
+    expect(JSON.parse(events[1]!.data).message).toContain("no accurate forecast");
+  });
+
+  it("by default still sends an accurate forecast the version holds", async () => {
+    const { version } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
+    const accurate = { ...seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1", 0.5), model: "prophet" };
+    await edge.redis.hset(keys(edge.prefix).accurateHorizon(version, 7), { "c1/s1/p1": await encodeStored(accurate) });
+    const events = parseEvents(await (await edge.get("/v1/forecast/c1/s1/p1?h=7&mode=accurate&stream=1")).text());
+    expect(events.map((e) => e.event)).toEqual(["fast", "accurate", "end"]);
+    expect(JSON.parse(events[1]!.data)).toEqual(accurate);
+  });
+
   it("gives up after STREAM_WAIT_MS with a timeout event", async () => {
     await publishVersion(edge.redis, small, { prefix: edge.prefix });
     const started = Date.now();

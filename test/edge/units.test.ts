@@ -1,7 +1,7 @@
 // The pure pieces, checked on their own edge cases.
 import { describe, expect, it } from "vitest";
 import { acceptsGzip, etagMatches, identityEtag } from "../../edge/forecast-response.ts";
-import { canonicalGridQuery, planGrid } from "../../edge/grid.ts";
+import { canonicalGridQuery, planGrid } from "../../edge/contract/grid.ts";
 import type { LoadedManifest } from "../../edge/manifest.ts";
 import { MemoryCache } from "../../edge/memory-cache.ts";
 import { parseCodeList, parseHorizon } from "../../edge/params.ts";

@@ -1,9 +1,8 @@
 // `trainer run --distributed`: a coordinator (here, in the test process) and
 // two `trainer worker` processes share one Postgres through pg-boss. The
 // published version must equal a single-host run on the same data: the same
-// models and point forecasts (Prophet's point forecast is deterministic for a
-// cold start; its interval draws are not seedable, so intervals are only
-// checked to bracket the points). With a memory bound of one unanswered job
+// models, points and intervals, though the workers fit on one thread each and
+// the single host on two. With a memory bound of one unanswered job
 // the coordinator must stream: it can only read the next series once a
 // worker has answered.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -16,6 +15,7 @@ import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
 import { DistributedFitter } from "../../trainer/distributed/coordinator.ts";
 import type { PgBoss } from "pg-boss";
 import { FIT_QUEUE, startBoss, type FitJob } from "../../trainer/distributed/queue.ts";
+import { FitWorker } from "../../trainer/distributed/worker.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { Alerter } from "../../trainer/ops/alerts.ts";
 import { runGuardedCycle } from "../../trainer/schedule/guarded-cycle.ts";
@@ -34,7 +34,7 @@ const workers: { child: ChildProcess; output: string; exit: Promise<number | nul
 function configFor(database: TestDatabase, store: TestStore): TrainerConfig {
   return loadConfig({
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
-    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "1", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10",
+    HISTORY_DAYS: "60", HOLDOUT_DAYS: "7", FIT_THREADS: "2", FIT_JOB_SERIES: "2", PGBOSS_SCHEMA: bossSchema, FIT_JOB_HEARTBEAT_SECONDS: "10",
   }, { needsStore: true });
 }
 
@@ -95,6 +95,19 @@ afterAll(async () => {
   await Promise.all([distributed?.database.close(), distributed?.store.close(), single?.database.close(), single?.store.close()]);
 });
 
+/** SIGTERMs the worker processes still running and waits for them to exit. */
+async function stopWorkers(): Promise<void> {
+  const running = workers.filter((w) => w.child.exitCode === null);
+  for (const w of running) w.child.kill("SIGTERM");
+  await Promise.all(running.map((w) => w.exit));
+}
+
+/** A new day of sales on `distributed`, so every series is fitted again rather than carried over. */
+async function addDay(): Promise<void> {
+  await distributed.database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
+    select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+}
+
 async function publishedSeries(store: TestStore): Promise<{ manifest: Manifest; series: Map<string, SeriesPayload> }> {
   const k = keys(store.prefix);
   const version = (await store.redis.get<string>(k.live))!;
@@ -142,18 +155,9 @@ describe("distributed fitting on pg-boss", () => {
     for (const [field, payload] of a.series) {
       const other = b.series.get(field)!;
       expect(payload.model, field).toBe(other.model);
-      // Two hosts' points should agree to within the published rounding step,
-      // but fits are not yet repeatable from run to run with two fit threads:
-      // one Prophet series has been seen up to 5% apart. Until that is found,
-      // the same model must be chosen and each point must lie within the other
-      // host's interval for the day.
-      const step = Math.max(payload.step ?? 0.001, other.step ?? 0.001);
-      payload.point.forEach((p, i) => {
-        expect(p, `${field} day ${i + 1}`).toBeGreaterThanOrEqual(other.lower[i] - step);
-        expect(p, `${field} day ${i + 1}`).toBeLessThanOrEqual(other.upper[i] + step);
-        expect(payload.lower[i]).toBeLessThanOrEqual(p);
-        expect(payload.upper[i]).toBeGreaterThanOrEqual(p);
-      });
+      for (const band of ["point", "lower", "upper"] as const) {
+        payload[band].forEach((v, i) => expect(v, `${field} ${band} day ${i + 1}`).toBeCloseTo(other[band][i], 9));
+      }
     }
   }, 180_000);
 
@@ -175,12 +179,8 @@ describe("distributed fitting on pg-boss", () => {
   it("a job whose worker died mid-fit is retried by another worker, and the cycle still publishes every series", async () => {
     const { database } = distributed;
     // Only the worker started here may take the job the dead one leaves.
-    const leftOver = workers.filter((w) => w.child.exitCode === null);
-    for (const w of leftOver) w.child.kill("SIGTERM");
-    await Promise.all(leftOver.map((w) => w.exit));
-    // A new day of sales, so every series is fitted again rather than carried over.
-    await database.sql`insert into sales (city_id, store_id, product_id, day, units, price, promo)
-                       select city_id, store_id, product_id, day + 1, units, price, promo from sales where day = (select max(day) from sales)`;
+    await stopWorkers();
+    await addDay();
     let claimed: string | undefined;
     let survivor: (typeof workers)[number] | undefined;
     const result = await distributedCycle(async () => {
@@ -198,4 +198,33 @@ describe("distributed fitting on pg-boss", () => {
     survivor!.child.kill("SIGTERM");
     expect(await survivor!.exit).toBe(0);
   }, 90_000);
+
+  it("a series whose fit hangs on a worker fails as fit_timeout and is published with the fallback", async () => {
+    const { database } = distributed;
+    // Only the worker made here may take the jobs.
+    await stopWorkers();
+    await addDay();
+    const [hung] = await database.sql<{ id: string }[]>`select s.id || ':' || p.id as id from store s, product p order by s.id, p.id limit 1`;
+    process.env.HANG_SERIES_ID = hung.id;
+    const workerBoss = await startBoss(distributed.config, log);
+    // A worker as `trainer worker` makes it, with a thread that never finishes that one series.
+    const worker = new FitWorker({
+      boss: workerBoss, sql: database.sql, log,
+      pool: { threads: 1, timeoutMs: 10_000, workerUrl: new URL("./fixtures/hang-worker.ts", import.meta.url) },
+    });
+    try {
+      await worker.start();
+      const result = await distributedCycle(() => {});
+      expect(result.outcome, result.outcome === "failed" ? String(result.error) : "").toBe("published");
+      if (result.outcome !== "published") return;
+      expect(result.summary).toMatchObject({ series: 5, failed: 1 });
+      const rows = await database.sql`select store_id || ':' || product_id as id, model, error_code from series_result where run_id = ${result.summary.runId}`;
+      expect(rows.find((r) => r.id === hung.id)).toMatchObject({ model: "seasonal_naive", error_code: "fit_timeout" });
+      expect(rows.filter((r) => r.error_code === null)).toHaveLength(4);
+    } finally {
+      delete process.env.HANG_SERIES_ID;
+      await worker.stop();
+      await workerBoss.stop({ graceful: false });
+    }
+  }, 120_000);
 });

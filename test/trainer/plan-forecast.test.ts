@@ -79,7 +79,7 @@ describe("forecasts made with the promotion plan", () => {
   const offInputs: SeriesInput[] = [];
   const env = (extra: Record<string, string> = {}) => loadConfig({
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
-    HISTORY_DAYS: "180", HOLDOUT_DAYS: "14", FIT_THREADS: "2", ACCURATE_VARIANT: "false",
+    HISTORY_DAYS: "180", HOLDOUT_DAYS: "14", FIT_THREADS: "2",
     // Cold fits every run, so two cycles over the same inputs give the same forecasts; no interval draws,
     // which cannot be seeded and set the step values are rounded to.
     // RESELECT_DAYS=1: every cycle runs the full selection rather than refitting the last winner.

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await seedDemo(database.sql, { cities: 2, stores: 1, products: 3, days: 120, end: END, seed: 3 });
   env = {
     DATABASE_URL: database.url, UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: store.token, KEY_PREFIX: store.prefix,
-    HISTORY_DAYS: "120", HOLDOUT_DAYS: "14", FIT_THREADS: "2", ACCURATE_VARIANT: "false",
+    HISTORY_DAYS: "120", HOLDOUT_DAYS: "14", FIT_THREADS: "2",
   };
   config = loadConfig(env, { needsStore: true });
   await runCycle(config, { sql: database.sql, db: database.db, redis: store.redis, log });

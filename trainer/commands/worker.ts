@@ -16,7 +16,7 @@ export async function workerCommand(flags: { threads?: number }, log: Logger): P
     await migrate(sql);
     const boss = await startBoss(config, log);
     const threads = flags.threads ?? config.FIT_THREADS;
-    const worker = new FitWorker({ boss, sql, log, threads });
+    const worker = new FitWorker({ boss, sql, log, pool: { threads, timeoutMs: config.FIT_TIMEOUT_SECONDS * 1000 } });
     try {
       await worker.start();
       log.info({ threads, queue: "trainer-fit", schema: config.PGBOSS_SCHEMA }, `worker ready: fitting jobs on ${threads} thread(s)`);

@@ -3,6 +3,7 @@
 // a machine with no Postgres installed.
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { oneExchangeAtATime } from "./embedded-exchange.ts";
 
 export interface EmbeddedPostgres {
   url: string;
@@ -13,7 +14,7 @@ export async function startEmbeddedPostgres(options: { port?: number; dataDir?: 
   const db = await PGlite.create(options.dataDir);
   // Connections queue onto one session, so many are cheap; a coordinator and
   // its workers (pg-boss pools plus their own) hold a dozen between them.
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: 32 });
+  const server = new PGLiteSocketServer({ db: oneExchangeAtATime(db), host: "127.0.0.1", port: options.port ?? 0, maxConnections: 32 });
   await server.start();
   const conn = server.getServerConn();
   return {

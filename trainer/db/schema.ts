@@ -198,3 +198,15 @@ export const promotionPlanLoad = pgTable("promotion_plan_load", {
   replaced: boolean("replaced").notNull(),
   changed: integer("changed").notNull(),
 });
+
+/** Each run's global models (sql/011): per cut-off, horizon bucket and demand segment. */
+export const globalModelFit = pgTable("global_model_fit", {
+  runId: bigint("run_id", { mode: "number" }).notNull().references(() => trainingRun.id, { onDelete: "cascade" }),
+  cutoff: date("cutoff").notNull(),
+  horizon: integer("horizon").notNull(),
+  dense: boolean("dense").notNull(),
+  rows: bigint("rows", { mode: "number" }).notNull(),
+  features: text("features").array().notNull(),
+  coefficients: doublePrecision("coefficients").array().notNull(),
+  sigma: doublePrecision("sigma").notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.cutoff, t.horizon, t.dense] })]);

@@ -5,7 +5,7 @@
 // heartbeats and is retried by another.
 import type { PgBoss } from "pg-boss";
 import type { Sql } from "../db/connect.ts";
-import { FitPool } from "../fit/pool.ts";
+import { FitPool, type FitPoolOptions } from "../fit/pool.ts";
 import type { Logger } from "../log.ts";
 import type { FitResult, SeriesInput } from "../models/types.ts";
 import { FIT_QUEUE, type FitJob } from "./queue.ts";
@@ -14,7 +14,8 @@ export interface FitWorkerOptions {
   boss: PgBoss;
   sql: Sql;
   log: Logger;
-  threads: number;
+  /** Threads and each series' deadline (FIT_TIMEOUT_SECONDS), as on a single host. */
+  pool: Omit<FitPoolOptions, "fit"> & { threads: number };
 }
 
 export class FitWorker {
@@ -63,7 +64,7 @@ export class FitWorker {
     const key = JSON.stringify(job.fit);
     if (this.#pool?.key !== key) {
       void this.#pool?.pool.close();
-      this.#pool = { key, pool: new FitPool({ threads: this.#o.threads, fit: job.fit }) };
+      this.#pool = { key, pool: new FitPool({ ...this.#o.pool, fit: job.fit }) };
     }
     return this.#pool.pool;
   }

@@ -12,6 +12,7 @@ import initProphetWasm, {
 } from "@bsull/augurs/prophet";
 import { optimizer as stan } from "@bsull/augurs-prophet-wasmstan";
 import { SeriesError } from "./errors.ts";
+import { fromSorted, sortColumns, toSorted } from "./prophet-columns.ts";
 import { zeroForecast, type Forecast, type ModelSeries } from "./types.ts";
 
 const DAY_SECONDS = 86_400;
@@ -161,7 +162,10 @@ function recordingOptimizer(warm: unknown[]) {
     warmStarted: false,
     error: undefined as unknown,
     optimizer: {
-      optimize(cold: ProphetInitialParams, data: string, opts: ProphetOptimizeOptions) {
+      optimize(augursCold: ProphetInitialParams, augursData: string, opts: ProphetOptimizeOptions) {
+        // Stan sees the columns in sorted order, and so do the recorded params that later fits start from.
+        const order = sortColumns(augursData);
+        const cold = { ...augursCold, beta: toSorted(augursCold.beta, order) };
         const attempts = [
           ...warm.flatMap((w) => {
             const init = warmInit(w, cold);
@@ -173,12 +177,12 @@ function recordingOptimizer(warm: unknown[]) {
         ];
         for (const attempt of attempts) {
           try {
-            const output = stan.optimize(attempt.init, data, attempt.opts);
+            const output = stan.optimize(attempt.init, order.data, attempt.opts);
             const { k, m, sigmaObs, delta, beta } = output.params;
             recorder.params = { k, m, sigmaObs, delta: Array.from(delta), beta: Array.from(beta) };
             recorder.warmStarted = attempt.warm;
             recorder.error = undefined;
-            return output;
+            return { ...output, params: { ...output.params, beta: fromSorted(beta, order) } };
           } catch (error) {
             recorder.error = error;
             if (error instanceof WebAssembly.RuntimeError) {

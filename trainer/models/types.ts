@@ -95,8 +95,10 @@ export interface FitOutcome {
   /**
    * Accuracy on days the selection did not use: the selection is run again as
    * of the newest fold's cut-off (older folds, the class as of then), and its
-   * choice is scored on that fold, intervals calibrated on the older folds.
-   * All null with fewer than two folds, where no such day exists.
+   * choice is scored on that fold, intervals calibrated on the older folds;
+   * MASE and RMSSE carried to the level of the forecast's days unless
+   * `publishedAccuracy` is "fold". All null with fewer than two folds, where
+   * no such day exists.
    */
   metrics: Metrics;
   /** Every candidate tried, best first; [1] is the runner-up. */
@@ -144,6 +146,12 @@ export interface FitOptions {
    * no interval draws at all. "model": each model's own intervals, as before.
    */
   intervals?: "conformal" | "model";
+  /**
+   * "horizon" (default): the published MASE and RMSSE carry the held-out
+   * fold's errors to the level of the published forecast's days. "fold": as
+   * measured on the fold.
+   */
+  publishedAccuracy?: "horizon" | "fold";
   /** Candidates left out of the selection, by name (e.g. "prophet_multiplicative"). */
   exclude?: readonly string[];
   /** Holiday calendar for Prophet. */

@@ -7,6 +7,7 @@ import { desc, eq } from "drizzle-orm";
 import { typedQueries, type Sql } from "../db/connect.ts";
 import { trainingRun } from "../db/schema.ts";
 import { readLiveVersion, type LiveVersion } from "./alerts.ts";
+import { globalStatus, type GlobalStatus } from "../global/status.ts";
 
 export interface RunRow {
   id: number;
@@ -30,6 +31,8 @@ export interface StatusReport {
   latestPublished: number | null;
   failures: { code: string; count: number; examples: { series: string; error: string }[] }[];
   outliers: { series: string; model: string; mase: number | null; wape: number | null; smape: number | null }[];
+  /** The latest published run's global model; null when it had none (GLOBAL_MODEL=off). */
+  global: GlobalStatus | null;
 }
 
 /** As Postgres prints a timestamptz in UTC ("2026-01-31 07:00:00.123+00"), which the report has always shown. */
@@ -74,7 +77,8 @@ export async function buildStatus(sql: Sql, store: { redis: Redis; prefix: strin
   } else {
     storeError = "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are not set: live and retained versions are not shown";
   }
-  return { live, retained, storeError, runs, latestPublished, failures, outliers };
+  const global = latestPublished === null ? null : await globalStatus(sql, latestPublished);
+  return { live, retained, storeError, runs, latestPublished, failures, outliers, global };
 }
 
 const seconds = (ms: number | undefined) => (ms === undefined ? "–" : `${(ms / 1000).toFixed(1)}s`);
@@ -103,6 +107,13 @@ export function formatStatus(report: StatusReport): string {
     out.push("", `least accurate series in run ${report.latestPublished} (backtest MASE; above 1 is worse than a seasonal naive forecast)`);
     out.push(...table(["series", "model", "mase", "wape", "smape"],
       report.outliers.map((o) => [o.series, o.model, fixed(o.mase), fixed(o.wape), fixed(o.smape)])));
+  }
+  const g = report.global;
+  if (g) {
+    out.push("", `global model in run ${g.runId}: ${g.rows} training rows, ${g.models} models (horizon buckets × demand segments), fit ${seconds(g.fitMs ?? undefined)}`);
+    out.push(`  features: ${g.features.join(", ")}`);
+    out.push(`  backtest: best of every candidate on ${g.wins} of ${g.series} series; mean fold RMSSE on those series:`);
+    out.push(...table(["model", "series", "rmsse"], g.scores.map((s) => [s.model, String(s.series), fixed(s.rmsse)])));
   }
   return out.join("\n");
 }

@@ -13,8 +13,8 @@ import { toBase64 } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
 import { isHorizon, keys } from "../../edge/contract/keys.ts";
 import type { Manifest } from "../../edge/contract/payload.ts";
-import { gridBody, PUBLISHED_GZIP_LEVEL } from "../../edge/grid-body.ts";
-import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, MAX_GRID_SERIES, parseHotGridMember, planGrid } from "../../edge/grid.ts";
+import { gridBody, PUBLISHED_GZIP_LEVEL } from "../../edge/contract/grid-body.ts";
+import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, MAX_GRID_SERIES, parseHotGridMember, planGrid } from "../../edge/contract/grid.ts";
 
 export interface PrefetchOptions {
   prefix: string;

@@ -21,6 +21,8 @@ import { finishRun, ResultRecorder, startRun, type RunTrigger } from "./record.t
 import { attachProfiles, foldCutoffs, loadProfilesAsOf } from "./profiles.ts";
 import { refreshFeatures } from "./refresh.ts";
 import { planLoadedAt } from "../plan/list.ts";
+import { attachGlobal, trainForRun } from "../global/run.ts";
+import { recordGlobalModels } from "../global/train.ts";
 
 export interface CycleDeps {
   sql: Sql;
@@ -115,6 +117,13 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     });
     const recorder = new ResultRecorder(db);
     const quality = await ForecastQuality.start(config, { sql, redis, version });
+    // Trained once across series, before any series is fitted; it reads the pooled profiles, so it needs them.
+    t = performance.now();
+    const global = config.GLOBAL_MODEL && profiles ? await trainForRun(sql, config, origin, quality.fit, config.HOLIDAY_CALENDAR) : null;
+    if (global) {
+      await recordGlobalModels(sql, runId, global.models);
+      stage("global", performance.now() - t);
+    }
     const models: Record<string, number> = {};
     const families: Record<string, number> = {};
     const inFlight = new Map<string, SeriesRecord>();
@@ -179,7 +188,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     const fit: FitOptions = quality.fit;
     const pool = deps.createFitter?.(fit, runId) ?? new FitPool({ threads: config.FIT_THREADS, fit, timeoutMs: config.FIT_TIMEOUT_SECONDS * 1000 });
     try {
-      await pool.fitAll(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), onResult);
+      await pool.fitAll(attachGlobal(attachProfiles(inputs(), profiles, (id) => inFlight.get(id)), global, (id) => inFlight.get(id)), onResult);
     } finally {
       await pool.close();
     }

@@ -16,9 +16,10 @@ export function fitOptionsFor(config: TrainerConfig, holidays: Holiday[]): FitOp
     uncertaintySamples: config.UNCERTAINTY_SAMPLES,
     selectBy: config.SELECTION_METRIC,
     intervals: config.INTERVAL_METHOD,
+    publishedAccuracy: config.PUBLISHED_ACCURACY,
     hybrid: config.ENABLE_HYBRID_FORECASTING,
     // Multiplicative Prophet doubles the Prophet fits for no measured gain (docs/forecast-quality.md): opt-in.
-    exclude: config.PROPHET_MULTIPLICATIVE === "always" ? [] : ["prophet_multiplicative"],
+    exclude: [...(config.PROPHET_MULTIPLICATIVE === "always" ? [] : ["prophet_multiplicative"]), ...(config.GLOBAL_MODEL ? [] : ["global"])],
     thresholds: { adi: config.DEMAND_ADI_CUTOFF, cv2: config.DEMAND_CV2_CUTOFF },
     holidays,
     // Long enough to be shifted, day by day, until the next full selection refits it.
@@ -37,9 +38,14 @@ export function historyDaysFor(config: TrainerConfig): number {
  * compete, so turning it off refits rather than republishing pooled forecasts.
  */
 export function settingsHash(fit: FitOptions, historyDays: number, pooled: boolean): string {
+  // The global model is opt-in: off hashes as before it existed, so an upgrade refits nothing, and
+  // switching it on selects every series again with it.
   // The rollback's extra days change no published day: leaving them out keeps RESELECT_DAYS a cadence, not a new setup.
   const { rollbackDays: _, ...published } = fit;
-  return createHash("sha256").update(JSON.stringify({ ...published, historyDays, pooled })).digest("base64url").slice(0, 22);
+  const global = !fit.exclude?.includes("global");
+  const exclude = fit.exclude?.filter((name) => name !== "global");
+  return createHash("sha256").update(JSON.stringify({ ...published, exclude, historyDays, pooled, ...(global ? { global } : {}) }))
+    .digest("base64url").slice(0, 22);
 }
 
 /** The last `days` of a series (the fit window), with its start moved to match. */

@@ -3,6 +3,7 @@
 // backtest, selection, warm starts and publishing treat every entry alike,
 // so adding a model is adding an entry here.
 import { croston, crostonRate, flatForecast, sbaRate, tsb, tsbRate } from "../models/intermittent.ts";
+import { globalCandidate } from "../global/candidate.ts";
 import { fitPooled } from "../models/pooled.ts";
 import { fitProphet, type Holiday } from "../models/prophet.ts";
 import { seasonalNaive } from "../models/seasonal-naive.ts";
@@ -106,6 +107,7 @@ export const CANDIDATES: readonly Candidate[] = Object.freeze([
     cost: "cheap",
     fit: (series, { horizon, level }) => fitPooled(series, { horizon, level }),
   },
+  globalCandidate,
   {
     // statsforecast's SimpleExponentialSmoothingOptimized: a level that follows recent demand.
     name: "ses",

@@ -4,12 +4,14 @@
 // the intervals, forecast. Never throws: whatever goes wrong becomes a
 // FitFailure with a stable code, so one bad series cannot stop a run.
 import { addDays } from "../days.ts";
+import type { FoldResult } from "../models/backtest.ts";
 import { fitFailure } from "../models/errors.ts";
 import { validateSeries } from "../models/series.ts";
 import { MIN_SERIES_DAYS, type FitOptions, type FitOutcome, type FitResult, type Forecast, type Metrics, type ModelSeries, type RefitPlan, type SeriesInput, zeroForecast } from "../models/types.ts";
 import { CANDIDATES, findCandidate, type Candidate, type CandidateSettings } from "./candidates.ts";
 import { classify, SYNTETOS_BOYLAN, type DemandClass } from "./classify.ts";
 import { bandsOf, calibrateBands, withBands, type Bands } from "./intervals.ts";
+import { carriedToHorizon } from "./published-accuracy.ts";
 import { rankCandidates, scoresOf, type Tried } from "./selection.ts";
 
 export const NO_METRICS: Metrics = Object.freeze({ mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 });
@@ -105,7 +107,8 @@ class SeriesFitter {
     const order: (Tried | Candidate)[] = ranking.ranked.length ? ranking.ranked : this.#defaults(demandClass);
     const chosen = this.#firstThatFits(order);
     if (!chosen) throw ranking.firstError ?? new Error("no candidate model applies to this series");
-    const metrics = this.#metricsOf(ranking.honest?.metrics ?? { ...NO_METRICS });
+    const honest = ranking.honest;
+    const metrics = this.#metricsOf(honest ? this.#published(honest.fold, honest.metrics, chosen.forecast) : { ...NO_METRICS });
 
     // The Prophet rollback needs a Prophet forecast for every series the hybrid gave to another model.
     let prophet: FitOutcome["prophet"];
@@ -114,7 +117,7 @@ class SeriesFitter {
         .filter((t) => t.candidate.family === "prophet")
         .sort((a, b) => (meanOf(a) - meanOf(b)) || this.#registry.indexOf(a.candidate) - this.#registry.indexOf(b.candidate));
       const fitted = this.#firstThatFits(tried.length ? tried : this.#registry.filter((c) => c.family === "prophet").slice(0, 1), this.#rollbackHorizon());
-      if (fitted) prophet = { model: fitted.candidate.name, forecast: fitted.forecast, metrics: this.#metricsOf(rollbackMetrics(fitted.from)) };
+      if (fitted) prophet = { model: fitted.candidate.name, forecast: fitted.forecast, metrics: this.#metricsOf(this.#rollbackMetrics(fitted.from, atHorizon(fitted.forecast, this.#options.horizon))) };
     }
     this.#params[SELECTION_KEY] = {
       on: lastDay(this.#series), bands: this.#bands, ...(prophet ? { rollback: { model: prophet.model, metrics: prophet.metrics } } : {}),
@@ -191,19 +194,28 @@ class SeriesFitter {
     return folds.filter((f) => typeof f?.cutoff === "string" && f.cutoff <= cutoff).map((f) => f.params).reverse();
   }
 
+  /** A held-out fold's metrics as published beside `forecast` (PUBLISHED_ACCURACY). */
+  #published(fold: FoldResult, measured: Metrics, forecast: Forecast): Metrics {
+    return (this.#options.publishedAccuracy ?? "horizon") === "horizon" ? carriedToHorizon(this.#series.units, fold, measured, forecast.point) : measured;
+  }
+
+  /** Prophet was not chosen, so each of its folds is an honest score of it; the newest is the most like tomorrow. */
+  #rollbackMetrics(from: Tried | Candidate, forecast: Forecast): Metrics {
+    const newest = "candidate" in from ? from.folds.at(-1) : undefined;
+    return newest ? this.#published(newest, newest.metrics, forecast) : { ...NO_METRICS };
+  }
+
   #metricsOf(m: Metrics): Metrics {
     return !this.#conformal && this.#options.uncertaintySamples === 0 ? { ...m, coverage: null } : m;
   }
 }
 
+/** The days a run publishes of a rollback forecast that reaches past them: what its accuracy is measured on. */
+const atHorizon = (f: Forecast, horizon: number): Forecast => ({ point: f.point.slice(0, horizon), lower: f.lower.slice(0, horizon), upper: f.upper.slice(0, horizon) });
+
 function meanOf(t: Tried): number {
   const known = t.folds.map((f) => f.metrics.rmsse).filter((v): v is number => v !== null);
   return known.length ? known.reduce((a, b) => a + b, 0) / known.length : Number.POSITIVE_INFINITY;
-}
-
-/** Prophet was not chosen, so each of its folds is an honest score of it; the newest is the most like tomorrow. */
-function rollbackMetrics(from: Tried | Candidate): Metrics {
-  return "candidate" in from && from.folds.length ? from.folds.at(-1)!.metrics : { ...NO_METRICS };
 }
 
 /**

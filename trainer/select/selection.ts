@@ -27,7 +27,7 @@ export interface Ranking {
   /** Every candidate tried, in the order tried. */
   tried: Tried[];
   /** What the published accuracy is: the choice made as of the newest fold's cut-off, scored on that fold. */
-  honest: { tried: Tried; metrics: Metrics } | null;
+  honest: { tried: Tried; fold: FoldResult; metrics: Metrics } | null;
   /** The first error of a candidate that could not be fitted, for when none could. */
   firstError: unknown;
 }
@@ -137,7 +137,7 @@ function honestScore(series: ModelSeries, folds: Fold[], choice: Tried | undefin
     const bands = calibrateBands(series.units, choice.folds.slice(0, newest), options.level);
     if (bands) forecast = withBands(fold.forecast.point, bands);
   }
-  return { tried: choice, metrics: scoreFold(series, fold, forecast) };
+  return { tried: choice, fold, metrics: scoreFold(series, fold, forecast) };
 }
 
 export function scoresOf(ranking: Ranking): CandidateScore[] {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { FitPool } from "../../../trainer/fit/pool.ts";
 import { fitProphet, loadProphet } from "../../../trainer/models/prophet.ts";
 import { validateSeries } from "../../../trainer/models/series.ts";
 import type { SeriesInput } from "../../../trainer/models/types.ts";
@@ -112,5 +113,34 @@ describe("fitProphet", () => {
     const next = Array.from({ length: HORIZON }, (_, j) => dateOf(days + j)).findIndex((d) => d.endsWith("-10"));
     expect(withHoliday.forecast.point[next] - withHoliday.forecast.point[next + 1]).toBeGreaterThan(25);
     expect(plain.forecast.point[next] - plain.forecast.point[next + 1]).toBeLessThan(10);
+  });
+
+  it("fits a series the same as a thread's first fit as after others", async () => {
+    // Several holidays and both seasonalities: augurs orders their columns by
+    // Rust hash maps whose keys move on with every map a WASM instance makes.
+    const dateOf = (i: number) => new Date(Date.UTC(2023, 0, 2 + i)).toISOString().slice(0, 10);
+    const holidays = ["-01", "-10", "-15", "-20"].map((suffix) => ({
+      name: `day${suffix}`, days: Array.from({ length: 800 }, (_, i) => dateOf(i)).filter((d) => d.endsWith(suffix)),
+    }));
+    const fit = { horizon: HORIZON, level: 0.8, holdoutDays: 14, holidays };
+    const series = synthetic({ id: "a", days: 730, seed: 11 }).series;
+    const other = synthetic({ id: "b", days: 200, seed: 3 }).series;
+    const forecastOf = async (inputs: SeriesInput[]) => {
+      // One thread each, started afresh: the series' fit is its first, or comes after the others.
+      const pool = new FitPool({ threads: 1, fit });
+      try {
+        let forecast: number[] | undefined;
+        await pool.fitAll(inputs, (r) => {
+          if (r.id === "a") forecast = r.ok ? r.forecast.point : [];
+        });
+        return forecast!;
+      } finally {
+        await pool.close();
+      }
+    };
+    const first = await forecastOf([series]);
+    const later = await forecastOf([other, other, series]);
+    expect(first).toHaveLength(HORIZON);
+    later.forEach((p, i) => expect(p, `day ${i + 1}`).toBeCloseTo(first[i], 9));
   });
 });

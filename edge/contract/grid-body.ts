@@ -7,7 +7,7 @@
 // dominate for many small payloads: measured on the 5×5×5 grid, ~80 req/s with
 // a DecompressionStream per series versus ~1,000 req/s this way.
 import { gunzipSync, gzipSync } from "node:zlib";
-import { fromBase64 } from "./contract/codec.ts";
+import { fromBase64 } from "./codec.ts";
 
 export interface GridHeader {
   version: string;

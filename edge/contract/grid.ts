@@ -1,13 +1,18 @@
-// Which series a grid request names. Stores belong to one city, so a grid is
-// not a plain cross product: a store only pairs with its own city.
-import { sha256Hex } from "./contract/digest.ts";
-import { CODE_PATTERN, seriesField } from "./contract/keys.ts";
-import { BadRequestError } from "./errors.ts";
-import type { LoadedManifest } from "./manifest.ts";
-import { MemoryCache } from "./memory-cache.ts";
-import type { CodeList } from "./params.ts";
+// Which series a grid request names, and where its body lives: the Worker
+// answers grids with it and the trainer's prefetch builds the same bodies at
+// the same paths. Stores belong to one city, so a grid is not a plain cross
+// product: a store only pairs with its own city.
+import { BadRequestError } from "../errors.ts";
+import { MemoryCache } from "../memory-cache.ts";
+import { sha256Hex } from "./digest.ts";
+import { CODE_PATTERN, seriesField } from "./keys.ts";
+import type { Manifest } from "./payload.ts";
 
-export { MAX_GRID_SERIES } from "./config.ts";
+/** The default of MAX_GRID_SERIES; the trainer's prefetch keeps to it too. */
+export const MAX_GRID_SERIES = 1000;
+
+/** One axis of a grid query: every code (`*`) or the codes named. */
+export type CodeList = "*" | string[];
 
 export interface GridQuery {
   city: CodeList;
@@ -16,10 +21,20 @@ export interface GridQuery {
 }
 
 /** What planning needs of a loaded manifest (the trainer's prefetch builds it from a manifest it holds). */
-export type GridCatalogue = Pick<LoadedManifest, "manifest" | "storeCity">;
+export interface GridCatalogue {
+  manifest: Manifest;
+  /** store code → city code, for telling real series from wrong combinations. */
+  storeCity: Map<string, string>;
+}
+
+/** A catalogue with its codes as sets, as the Worker keeps a loaded manifest. */
+export interface GridIndex extends GridCatalogue {
+  cities: Set<string>;
+  products: Set<string>;
+}
 
 /** Whether every code the query names is in the manifest: only such grids are sampled as hot. */
-export function manifestHolds(loaded: LoadedManifest, query: GridQuery): boolean {
+export function manifestHolds(loaded: GridIndex, query: GridQuery): boolean {
   const all = (list: CodeList, known: { has(code: string): boolean }) => list === "*" || list.every((code) => known.has(code));
   return all(query.city, loaded.cities) && all(query.store, loaded.storeCity) && all(query.product, loaded.products) && gridSize(loaded, query) > 0;
 }
@@ -53,6 +68,17 @@ export function gridSize({ manifest, storeCity }: GridCatalogue, query: GridQuer
   return locations * (query.product === "*" ? dims.products.length : query.product.length);
 }
 
+/** Refuses a grid of more than maxSeries series (400 grid_too_large), counted without building it. */
+export function checkGridSize(loaded: GridCatalogue, query: GridQuery, maxSeries: number): void {
+  const size = gridSize(loaded, query);
+  if (size > maxSeries) {
+    throw new BadRequestError(
+      "grid_too_large",
+      `the request names ${size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
+    );
+  }
+}
+
 /**
  * Resolves `*` against the manifest and pairs each store with its city. A
  * store the manifest does not know pairs with each city named explicitly, so
@@ -62,13 +88,7 @@ export function gridSize({ manifest, storeCity }: GridCatalogue, query: GridQuer
  */
 export function planGrid(loaded: GridCatalogue, query: GridQuery, maxSeries = Infinity): GridPlan {
   // Counted first: unknown stores pair with every named city, so a short URL can name a huge grid.
-  const size = gridSize(loaded, query);
-  if (size > maxSeries) {
-    throw new BadRequestError(
-      "grid_too_large",
-      `the request names ${size} series; at most ${maxSeries} per request (MAX_GRID_SERIES): narrow city, store or product, or split the request`,
-    );
-  }
+  checkGridSize(loaded, query, maxSeries);
   const { manifest, storeCity } = loaded;
   const dims = manifest.dimensions;
   const cities = new Set(query.city === "*" ? dims.cities.map((c) => c.code) : query.city);
@@ -116,13 +136,15 @@ export function gridFields(plan: GridPlan): string[] {
  */
 export async function gridCachePath(version: string, h: number, canonical: string): Promise<{ cachePath: string; digest: string }> {
   const named = `${version}|h${h}|${canonical}`;
-  // Remembered per isolate: a repeated grid (a memory hit) computes no digest.
-  let digest = digests.get(named);
-  if (digest === undefined) {
-    digest = await sha256Hex(named);
-    digests.set(named, digest, named.length * 2 + 64);
-  }
+  const digest = await sha256Hex(named);
+  digests.set(named, digest, named.length * 2 + 64);
   return { cachePath: `h${h}/grid/${digest}`, digest };
+}
+
+/** gridCachePath without a promise when this isolate has computed it before (a repeated grid, as on a memory hit); null otherwise. */
+export function rememberedGridPath(version: string, h: number, canonical: string): { cachePath: string; digest: string } | null {
+  const digest = digests.get(`${version}|h${h}|${canonical}`);
+  return digest === undefined ? null : { cachePath: `h${h}/grid/${digest}`, digest };
 }
 
 const digests = new MemoryCache<string>({ maxEntries: 4096, maxBytes: 4 * 1024 * 1024 });
