@@ -12,6 +12,7 @@ import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig } from "../../trainer/config.ts";
 import { openCsv } from "../../trainer/import/csv-import.ts";
 import { createLogger } from "../../trainer/log.ts";
+import { addDays } from "../../trainer/days.ts";
 import { backtest } from "../../trainer/models/backtest.ts";
 import { findCandidate } from "../../trainer/select/candidates.ts";
 import { loadProphet } from "../../trainer/models/prophet.ts";
@@ -22,7 +23,7 @@ import { runCycle, type CycleSummary, type SeriesFitter } from "../../trainer/ru
 import { FitPool } from "../../trainer/fit/pool.ts";
 import type { FitOptions, SeriesInput } from "../../trainer/models/types.ts";
 import { fetchSeries, loadDimensions } from "../../trainer/run/fetch.ts";
-import { loadProfiles } from "../../trainer/run/profiles.ts";
+import { loadProfilesAsOf } from "../../trainer/run/profiles.ts";
 import { refreshFeatures } from "../../trainer/run/refresh.ts";
 import { seedDemo } from "../../trainer/seed/load.ts";
 import { isolatedDatabase, type TestDatabase } from "../support/database.ts";
@@ -167,12 +168,14 @@ describe("forecasts made with the promotion plan", () => {
 
   it("every promotion-aware candidate (Prophet, pooled) forecasts with the planned days the fetch brings", async () => {
     await loadProphet();
-    const profiles = await loadProfiles(database.sql);
     const records = [];
     for await (const record of fetchSeries(database.sql, await loadDimensions(database.sql), { plannedHorizon: 60 })) records.push(record);
     const record = records.find((r) => r.store === "berlin-central" && r.product === "sparkling-water")!;
     expect(record.planned).toEqual([2, 3, 4]);
-    const context = { profile: profiles.forSeries(record.storeId, record.productId) };
+    // The profiles a run gives its series: as of the series' last day.
+    const origin = addDays(record.start, record.units.length - 1);
+    const profiles = await loadProfilesAsOf(database.sql, origin, [origin]);
+    const context = { profile: profiles.contextFor(record.storeId, record.productId)!.profile };
     const input = { id: "s", start: record.start, units: record.units, promo: record.promo, context };
     for (const name of ["prophet", "pooled"]) {
       const candidate = findCandidate(name)!;

@@ -31,6 +31,8 @@ beforeAll(async () => {
     UNCERTAINTY_SAMPLES: "100",
   };
   pooled = await runCycle(loadConfig(env, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
+  // The view is refreshed only on request (runs read profiles as of their cut-offs): as a dashboard would, here.
+  await database.sql`refresh materialized view seasonal_profiles`;
   // Off: a changed profile window must not be applied (no refresh), and no series may get the pooled model.
   await database.sql`update profile_settings set history_days = 400`;
   off = await runCycle(loadConfig({ ...env, POOLED_MODEL: "off" }, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
