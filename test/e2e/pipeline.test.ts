@@ -83,10 +83,12 @@ describe("seed → train → publish → Worker", () => {
       stdio: "ignore",
     });
     // Wait until the new version has started to land in the store, then kill -9.
+    const ownH7 = new RegExp(`^${store.prefix}:v:[^:]+:h7$`);
     let staged: string[] = [];
     const deadline = Date.now() + 120_000;
     while (staged.length === 0 && Date.now() < deadline && child.exitCode === null) {
-      staged = (await store.redis.keys(`${store.prefix}:v:*:h7`)).filter((key) => !key.includes(trained.version));
+      // The glob also matches a version's Prophet horizons (v:<version>:prophet:h7): only its own h7 counts.
+      staged = (await store.redis.keys(`${store.prefix}:v:*:h7`)).filter((key) => ownH7.test(key) && !key.includes(trained.version));
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill("SIGKILL");
