@@ -58,6 +58,8 @@ const schema = z.object({
   INTERVAL_METHOD: z.enum(["conformal", "model"]).default("conformal"),
   PUBLISHED_ACCURACY: z.enum(["horizon", "fold"]).default("horizon"),
   RESELECT_DAYS: int(1, 365).default(7),
+  // Each series reselects on a day slot of its own, so a seventh of the catalogue reselects each day, not all of it on one.
+  RESELECT_SPREAD: bool.default(true),
   // selection: the Prophet rollback is fitted at each full selection and shifted on the days between; daily: refitted every run.
   PROPHET_ROLLBACK_REFIT: z.enum(["selection", "daily"]).default("selection"),
   FIT_THREADS: int(1, 256).default(os.availableParallelism()),

@@ -147,7 +147,8 @@ describe("model selection in a cycle", () => {
       insert into sales (city_id, store_id, product_id, day, units, promo)
       select distinct city_id, store_id, product_id, ${next}::date, 3, false from sales`;
 
-    const refit = await cycle({ RESELECT_DAYS: "7" });
+    // Without the spread, so that no series' own reselection slot falls on the new day (fit-plan.test.ts covers it).
+    const refit = await cycle({ RESELECT_DAYS: "7", RESELECT_SPREAD: "off" });
     const rows = await results(refit.runId);
     expect(refit.accuracy).toMatchObject({ fitted: 10, skipped: 0, refitted: 10 });
     rows.forEach((r, i) => {
@@ -166,7 +167,7 @@ describe("model selection in a cycle", () => {
 
   it("between selections shifts the last Prophet rollback by the new days instead of refitting it; PROPHET_ROLLBACK_REFIT=daily refits it", async () => {
     // Another demand cut-off is another setup, so every series selects, with a rollback 6 days past the horizon.
-    const setup = { RESELECT_DAYS: "7", DEMAND_ADI_CUTOFF: "1.33" };
+    const setup = { RESELECT_DAYS: "7", RESELECT_SPREAD: "off", DEMAND_ADI_CUTOFF: "1.33" };
     const selected = await results((await cycle(setup)).runId);
     const day = new Date(Date.parse(`${END}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
     await database.sql`

@@ -5,6 +5,7 @@
 // refit reuses the last Prophet rollback shifted to today when only new
 // days came and the plan is the one it was made with: that rollback is the
 // one Prophet fit a refit of another model would otherwise pay for.
+import { createHash } from "node:crypto";
 import { daysBetween } from "../days.ts";
 import type { Forecast, Metrics, RefitPlan } from "../models/types.ts";
 import { selectedOn } from "../select/fit-series.ts";
@@ -24,6 +25,8 @@ export interface PlanRules {
   reselectDays: number;
   /** The run's last day (YYYY-MM-DD). */
   origin: string;
+  /** RESELECT_SPREAD: a series also reselects on its own day slot, once it is at least a day old. */
+  spread: boolean;
   /** Forecast days a run publishes. */
   horizon: number;
   /** Days the rollback forecasts past the horizon (FitOptions.rollbackDays); 0: refit it every run. */
@@ -32,7 +35,11 @@ export interface PlanRules {
 
 const EMPTY: Metrics = { mase: null, rmsse: null, smape: null, wape: null, coverage: null, holdoutDays: 0 };
 
-export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous" | "change" | "planned">, rules: PlanRules, now = Date.now()): FitPlan {
+export function planFit(
+  record: Pick<SeriesRecord, "dataHash" | "previous" | "change" | "planned" | "city" | "store" | "product">,
+  rules: PlanRules,
+  now = Date.now(),
+): FitPlan {
   const previous = record.previous;
   if (!previous || previous.errorCode !== null || previous.forecast === null || previous.settingsHash !== rules.settings) return { kind: "select" };
   if (reusable(previous, record.dataHash, rules.maxAgeHours, now)) return { kind: "skip", previous };
@@ -40,6 +47,7 @@ export function planFit(record: Pick<SeriesRecord, "dataHash" | "previous" | "ch
   if (!on || previous.model === "zero") return { kind: "select" };
   const age = daysBetween(on, rules.origin);
   if (rules.reselectDays <= 1 || !(age >= 0 && age < rules.reselectDays)) return { kind: "select" };
+  if (rules.spread && age >= 1 && onSlot(record, rules)) return { kind: "select" };
   return {
     kind: "refit",
     plan: {
@@ -63,6 +71,17 @@ function shiftedRollback(record: Pick<SeriesRecord, "previous" | "change" | "pla
   const planned = last.planned.filter((d) => d >= shift).map((d) => d - shift);
   if (planned.length !== record.planned.length || planned.some((d, i) => d !== record.planned[i])) return {};
   return { rollback: { point: last.point.slice(shift), lower: last.lower.slice(shift), upper: last.upper.slice(shift) } };
+}
+
+/**
+ * Whether today is the series' reselection slot: a day index modulo
+ * RESELECT_DAYS fixed by the series' key. After a cold start every series has
+ * been selected on one day; from the next day on each reselects on its slot,
+ * so the selections' cost is spread evenly over the days of the cadence.
+ */
+export function onSlot(record: Pick<SeriesRecord, "city" | "store" | "product">, rules: Pick<PlanRules, "origin" | "reselectDays">): boolean {
+  const slot = createHash("sha256").update(`${record.city}/${record.store}/${record.product}`).digest().readUInt32LE(0) % rules.reselectDays;
+  return daysBetween("1970-01-01", rules.origin) % rules.reselectDays === slot;
 }
 
 /** Same data as the stored fit and a model younger than MODEL_MAX_AGE_HOURS (0: never reused). */

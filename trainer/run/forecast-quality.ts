@@ -69,7 +69,7 @@ export class ForecastQuality {
   prepare(id: string, record: SeriesRecord, origin: string): { reused: FitOutcome } | { input: SeriesInput } {
     const config = this.#config;
     const plan = planFit(record, {
-      settings: this.#settings, maxAgeHours: config.MODEL_MAX_AGE_HOURS, reselectDays: config.RESELECT_DAYS, origin,
+      settings: this.#settings, maxAgeHours: config.MODEL_MAX_AGE_HOURS, reselectDays: config.RESELECT_DAYS, spread: config.RESELECT_SPREAD, origin,
       horizon: this.fit.horizon, rollbackDays: this.fit.rollbackDays ?? 0,
     });
     if (plan.kind === "skip") return { reused: this.#reuse(id, plan.previous) };
