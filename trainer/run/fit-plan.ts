@@ -1,7 +1,7 @@
 // What a run does with one series, from what the fetch provides (its data
 // hash and the last published result): skip it (unchanged data and
 // settings, young model: republish), refit the last winner alone (within
-// RESELECT_DAYS of the last full selection), or run the full selection. A
+// RESELECT_DAYS of the last full selection and off its day slot), or run the full selection. A
 // refit reuses the last Prophet rollback shifted to today when only new
 // days came and the plan is the one it was made with: that rollback is the
 // one Prophet fit a refit of another model would otherwise pay for.
