@@ -10,9 +10,9 @@
 // Real Postgres at DATABASE_URL (a scratch schema; embedded PGlite when unset),
 // Redis at REDIS_URL behind the project's endpoint (its in-process store when unset).
 //   npm run bench:fault-run -- --kills 2
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -29,6 +29,7 @@ import { seedDemo } from "../trainer/seed/load.ts";
 import { freePort } from "../scripts/wrangler-dev.ts";
 import { scratchDatabase } from "../test/support/database.ts";
 import { startUpstashLocal, type UpstashLocal } from "../upstash-local/server.ts";
+import { buildBundle, bundleCompatibilityDate, untilHealthy } from "./edge/bundle.ts";
 import { serveBundle } from "./edge/serve-bundle.ts";
 
 const opts = new Command("fault-run").option("--kills <n>", "kills per stage", (v) => Number(v), 2).parse().opts<{ kills: number }>();
@@ -97,20 +98,15 @@ async function main(): Promise<void> {
     await trainer();
 
     // The reader: the whole grid through the Worker, the edge cache off, as fast as it answers.
-    execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", work], {
-      cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
-    const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
+    buildBundle(work);
+    const compatibilityDate = bundleCompatibilityDate();
     const worker = await serveBundle(work, {
       compatibilityDate,
       bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: "0", EDGE_CACHE: "off", POINTER_TTL: "0", REQUEST_LOG: "off" },
     });
     cleanup.push(worker.stop);
     const { origin } = worker;
-    for (let i = 0; i < 150; i++) {
-      if (await fetch(`${origin}/health`).then((r) => r.ok, () => false)) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await untilHealthy(origin);
     let reading = true;
     let mixed = 0;
     let answers = 0;

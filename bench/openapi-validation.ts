@@ -8,13 +8,14 @@
 // Ports: BENCH_PORT to BENCH_PORT+4 (store, then two per workerd).
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { startUpstashLocal } from "../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../test/edge/publish.ts";
+import { buildBundle, bundleCompatibilityDate, cpuSeconds, untilHealthy } from "./edge/bundle.ts";
 import { runLoad, sampleAnswer, type LoadResult } from "./edge/load.ts";
 import { workerdConfig } from "./edge/workerd-config.ts";
 
@@ -33,16 +34,9 @@ function bundle(tree: string | null, outdir: string): void {
     execFileSync("sh", ["-c", `git archive ${tree} | tar -x -C ${cwd}`], { cwd: root });
     symlinkSync(join(root, "node_modules"), join(cwd, "node_modules"));
   }
-  execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
-    cwd, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  buildBundle(outdir, cwd);
   if (tree) rmSync(cwd, { recursive: true, force: true });
 }
-
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 
 async function main(): Promise<void> {
   const ref = process.env.BASE_REF ?? "main";
@@ -60,7 +54,7 @@ async function main(): Promise<void> {
     const cat = catalogue(5, 5, 5);
     await publishVersion(redis, cat, { prefix });
     const fields = Object.entries(cat.cities).flatMap(([city, stores]) => stores.flatMap((s) => cat.products.map((p) => `${city}/${s}/${p}`)));
-    const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
+    const compatibilityDate = bundleCompatibilityDate();
 
     const workers = [{ name: `before (${execFileSync("git", ["rev-parse", "--short", ref], { cwd: root }).toString().trim()})`, tree: ref }, { name: "with schema validation", tree: null }].map((w, i) => {
       const work = mkdtempSync(join(tmpdir(), "openapi-bench-"));
@@ -82,15 +76,7 @@ async function main(): Promise<void> {
     const path = (i: number) => `/v1/forecast/${fields[i % fields.length]}?h=30`;
     const headers = { "accept-encoding": "gzip" };
     for (const worker of workers) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await sampleAnswer(worker.origin, "/health", {});
-          break;
-        } catch (err) {
-          if (attempt > 150) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
+      await untilHealthy(worker.origin);
       for (let i = 0; i < fields.length; i++) {
         const answer = await sampleAnswer(worker.origin, path(i), headers);
         if (answer.status !== 200) throw new Error(`${worker.name}: ${path(i)} answered ${answer.status} while warming`);

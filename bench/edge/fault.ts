@@ -6,20 +6,18 @@
 // (the store is read again) and the last answer marked stale-if-error.
 // Loopback only; about 90 s.
 //   npx tsx bench/edge/fault.ts        (FAULT_SECONDS=60 BENCH_CONCURRENCY=8 REDIS_URL=redis://127.0.0.1:6379)
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { Pool } from "undici";
 import { benchPort } from "./ports.ts";
 import { startUpstashLocal, type UpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
+import { buildBundle, bundleCompatibilityDate, untilHealthy } from "./bundle.ts";
 import { serveBundle } from "./serve-bundle.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const totalSeconds = Number(process.env.FAULT_SECONDS ?? 60);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -36,10 +34,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "edge-fault-"));
   const cleanup: (() => Promise<void> | void)[] = [() => rmSync(work, { recursive: true, force: true })];
   try {
-    execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", work], {
-      cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
-    const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
+    buildBundle(work);
+    const compatibilityDate = bundleCompatibilityDate();
 
     const token = randomBytes(16).toString("hex");
     const storePort = await benchPort();
@@ -65,14 +61,7 @@ async function main(): Promise<void> {
     });
     cleanup.push(worker.stop);
     const { origin } = worker;
-    for (let i = 0; i < 150; i++) {
-      try {
-        if ((await fetch(`${origin}/health`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await untilHealthy(origin);
 
     // Warm grids: one per city and per product, cached before the run.
     const stores = Object.values(cat.cities).flat();

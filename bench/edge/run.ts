@@ -24,6 +24,7 @@ import { startUpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
 import { keys } from "../../edge/contract/keys.ts";
 import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
+import { buildBundle, bundleCompatibilityDate, cpuSeconds } from "./bundle.ts";
 import { benchPort } from "./ports.ts";
 import { measureStoreClients } from "./store-clients.ts";
 import { runLoad, sampleAnswer, type LoadResult } from "./load.ts";
@@ -51,12 +52,6 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`workerd did not answer ${url} within ${timeoutMs} ms`);
 }
 
-/** CPU seconds workerd has used so far, all its threads (Linux /proc; clock ticks of 1/100 s). */
-function workerdCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 function cachePath(serverTiming: string): string {
   const cache = /cache;[^,]*desc="(\w+)"/.exec(serverTiming)?.[1] ?? "-";
   const tier = /tier;[^,]*desc="(\w+)"/.exec(serverTiming)?.[1];
@@ -68,13 +63,9 @@ async function main(): Promise<void> {
   const cleanup: (() => Promise<void> | void)[] = [() => rmSync(work, { recursive: true, force: true })];
   try {
     // 1. The bundle, exactly as deployed.
-    execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", work], {
-      cwd: root,
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
+    buildBundle(work);
     const bundleBytes = readFileSync(join(work, "index.js")).length;
-    const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))![1]!;
+    const compatibilityDate = bundleCompatibilityDate();
 
     // 2. The store over real Redis, seeded as the trainer would.
     const token = randomBytes(16).toString("hex");
@@ -178,12 +169,12 @@ async function main(): Promise<void> {
       const slices: LoadResult[] = [];
       const cpu = { hello: 0, row: 0 };
       for (let round = 0; round < ROUNDS; round++) {
-        let before = workerdCpuSeconds(workerd.pid!);
+        let before = cpuSeconds(workerd.pid!);
         ceiling.push(await runLoad({ ...hello, headers, concurrency, durationSeconds: seconds / ROUNDS }));
-        cpu.hello += workerdCpuSeconds(workerd.pid!) - before;
-        before = workerdCpuSeconds(workerd.pid!);
+        cpu.hello += cpuSeconds(workerd.pid!) - before;
+        before = cpuSeconds(workerd.pid!);
         slices.push(await runLoad({ origin: scenario.origin, path: scenario.path, headers, concurrency, durationSeconds: seconds / ROUNDS }));
-        cpu.row += workerdCpuSeconds(workerd.pid!) - before;
+        cpu.row += cpuSeconds(workerd.pid!) - before;
       }
       const count = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.requests, 0);
       const cpuPerRequest = { hello: (cpu.hello * 1e6) / count(ceiling), row: (cpu.row * 1e6) / count(slices) };
