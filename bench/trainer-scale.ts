@@ -150,7 +150,7 @@ try {
 } finally {
   await sql.end();
   await store.close();
-  if (!opts.keep) await database.close();
+  await (opts.keep ? database.release() : database.close());
 }
 
 function existingSchema(schema: string): { url: string; label: string; close(): Promise<void> } {
@@ -159,6 +159,7 @@ function existingSchema(schema: string): { url: string; label: string; close(): 
   u.searchParams.set("search_path", schema);
   return {
     url: u.toString(), label: `Postgres at DATABASE_URL (schema ${schema})`,
+    release: async () => {},
     async close() {
       const admin = connect(process.env.DATABASE_URL!, { max: 1 }).sql;
       await admin.unsafe(`drop schema ${schema} cascade`);

@@ -13,13 +13,15 @@ export interface ScratchDatabase {
   /** What it runs on, for printed reports. */
   label: string;
   close(): Promise<void>;
+  /** Lets go of the database without dropping it (a benchmark's --keep); the embedded engine cannot outlive its process, so there it closes. */
+  release(): Promise<void>;
 }
 
 export async function scratchDatabase(namePrefix = "t"): Promise<ScratchDatabase> {
   const base = process.env.DATABASE_URL;
   if (!base) {
     const embedded = await startEmbeddedPostgres();
-    return { url: embedded.url, label: "embedded PGlite", close: () => embedded.close() };
+    return { url: embedded.url, label: "embedded PGlite", close: () => embedded.close(), release: () => embedded.close() };
   }
   const schema = `${namePrefix}_${randomBytes(6).toString("hex")}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
@@ -28,11 +30,12 @@ export async function scratchDatabase(namePrefix = "t"): Promise<ScratchDatabase
   u.searchParams.set("search_path", schema);
   return {
     url: u.toString(),
-    label: "Postgres at DATABASE_URL",
+    label: `Postgres at DATABASE_URL (schema ${schema})`,
     async close() {
       await admin.unsafe(`drop schema ${schema} cascade`);
       await admin.end();
     },
+    release: () => admin.end(),
   };
 }
 
