@@ -204,12 +204,12 @@ async function materializedViewBefore(sql: Sql, historyDays: number): Promise<vo
 function project(cold: Record<string, number>, daily: Record<string, number>, series: number) {
   const perSeries = (ms: number) => ms / 1000 / series;
   const million = 1_000_000;
-  const serial = ["refresh", "fetch", "record", "publish"].reduce((a, s) => a + perSeries(daily[s] ?? 0) * million, 0);
+  const serial = ["refresh", "profiles", "global", "fetch", "record", "publish"].reduce((a, s) => a + perSeries(daily[s] ?? 0) * million, 0);
   const fitCoreSeconds = perSeries(daily.fit ?? 0) * config.FIT_THREADS * million;
   const coldFitCoreSeconds = perSeries(cold.fit ?? 0) * config.FIT_THREADS * million;
   say();
   say(`fit: ${(series / ((daily.fit ?? 1) / 1000) / config.FIT_THREADS).toFixed(2)} series/s/core daily, ${(series / ((cold.fit ?? 1) / 1000) / config.FIT_THREADS).toFixed(2)} cold`);
-  say(`one million series, scaled linearly: serial stages (refresh, fetch, record, publish on one coordinator) ${(serial / 60).toFixed(0)} min a day; fits ${(fitCoreSeconds / 3600).toFixed(0)} core-hours daily, ${(coldFitCoreSeconds / 3600).toFixed(0)} cold`);
+  say(`one million series, scaled linearly: serial stages (refresh, profiles, global, fetch, record, publish on one coordinator) ${(serial / 60).toFixed(0)} min a day; fits ${(fitCoreSeconds / 3600).toFixed(0)} core-hours daily, ${(coldFitCoreSeconds / 3600).toFixed(0)} cold`);
   say();
   say(`| window | hosts of ${opts.cores} cores, daily | cold |`);
   say("|---|---:|---:|");

@@ -43,7 +43,7 @@ describe("a training cycle", () => {
     expect(first.origin).toBe(END);
     expect(first.previous).toBeNull();
     expect(Object.values(first.models).reduce((a, b) => a + b, 0)).toBe(10);
-    for (const stage of ["refresh", "fetch", "fit", "record", "publish", "total"]) {
+    for (const stage of ["refresh", "profiles", "fetch", "fit", "record", "publish", "total"]) {
       expect(first.stageMs[stage], stage).toBeGreaterThanOrEqual(0);
     }
   });

@@ -107,7 +107,9 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
 
     const dims = await loadDimensions(sql);
     // One query for every series' shape as of the origin and each fold's cut-off; without profiles the pooled candidate is left out.
+    t = performance.now();
     const profiles = config.POOLED_MODEL ? await loadProfilesAsOf(sql, origin, foldCutoffs(origin, config.HOLDOUT_DAYS, config.BACKTEST_FOLDS)) : null;
+    if (profiles) stage("profiles", performance.now() - t);
     const writer = new VersionWriter(redis, {
       prefix: config.KEY_PREFIX,
       version,
