@@ -22,7 +22,7 @@ import { connectStore } from "../trainer/publish/store.ts";
 import { runCycle, type CycleSummary } from "../trainer/run/cycle.ts";
 import { fetchSeries, loadDimensions } from "../trainer/run/fetch.ts";
 import { refreshFeatures } from "../trainer/run/refresh.ts";
-import { scratchDatabase } from "../test/support/database.ts";
+import { scratchDatabase, type ScratchDatabase } from "../test/support/database.ts";
 import { startUpstashLocal } from "../upstash-local/server.ts";
 import { retailDays, seedRetail } from "./trainer-grid.ts";
 
@@ -153,7 +153,7 @@ try {
   await (opts.keep ? database.release() : database.close());
 }
 
-function existingSchema(schema: string): { url: string; label: string; close(): Promise<void> } {
+function existingSchema(schema: string): ScratchDatabase {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema) || !process.env.DATABASE_URL) throw new Error("--schema needs DATABASE_URL and a lowercase schema name");
   const u = new URL(process.env.DATABASE_URL);
   u.searchParams.set("search_path", schema);
