@@ -47,6 +47,7 @@ export function seriesPayload(version: string, origin: string, h: Horizon, city:
     city, store, product, version, origin, h,
     model: seed % 2 === 0 ? "prophet" : "croston-sba",
     level: 0.8,
+    step: 0.001,
     point,
     lower: roundUnits(point.map((v) => v - 1.5)),
     upper: roundUnits(point.map((v) => v + 1.5)),
