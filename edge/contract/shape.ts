@@ -7,6 +7,7 @@
 // numbers exactly: shape 1's values are the multiples of `step` that shape 2
 // counts (docs/formats.md#precision).
 import { gunzipSync, gzipSync } from "node:zlib";
+import { decodeStored } from "./codec.ts";
 import type { Horizon } from "./keys.ts";
 import { FINEST_STEP, stepDecimals, type SeriesPayload } from "./payload.ts";
 
@@ -151,4 +152,17 @@ export function shapeEtag(shape: ForecastShape, etag: string): string {
 export function fieldIdentity(field: string, version: string, h: Horizon): SeriesIdentity {
   const [city, store, product] = field.split("/") as [string, string, string];
   return { city, store, product, version, h };
+}
+
+/**
+ * A stored forecast in shape 1, whichever shape it was stored in: for readers
+ * that want the values (tests, benchmarks, tools). `identity` fills in what
+ * shape 2 leaves out; without it those fields stay unset.
+ */
+export async function decodeStoredForecast(stored: string, identity?: SeriesIdentity): Promise<SeriesPayload> {
+  const payload = await decodeStored<SeriesPayload | StepPayload>(stored);
+  if (!isStepPayload(payload)) return payload;
+  if (identity) return toValuePayload(payload, identity);
+  const { below: _below, above: _above, ...rest } = payload;
+  return { ...rest, ...stepValues(payload) } as SeriesPayload;
 }

@@ -1,7 +1,7 @@
 // The published precision: payloads carry values rounded to a step set by the
 // forecast's own interval, on a forecast the real model fits.
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.ts";
 import { HORIZONS } from "../../edge/contract/keys.ts";
 import { precisionStep, roundToStep, type SeriesPayload } from "../../edge/contract/payload.ts";
 import { fitSeries } from "../../trainer/select/fit-series.ts";
@@ -12,7 +12,7 @@ import { generateSales } from "../../trainer/seed/generate.ts";
 const context = { version: "20261101T000000Z-test", origin: "2026-10-31", level: 0.8 };
 
 async function decodeAll(encoded: Record<number, string>): Promise<Record<number, SeriesPayload>> {
-  return Object.fromEntries(await Promise.all(HORIZONS.map(async (h) => [h, await decodeStored<SeriesPayload>(encoded[h]!)] as const)));
+  return Object.fromEntries(await Promise.all(HORIZONS.map(async (h) => [h, await decodeStoredForecast(encoded[h]!)] as const)));
 }
 
 describe("precisionStep", () => {
