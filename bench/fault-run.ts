@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     const compatibilityDate = bundleCompatibilityDate();
     const worker = await serveBundle(work, {
       compatibilityDate,
-      bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: "0", EDGE_CACHE: "off", POINTER_TTL: "0", REQUEST_LOG: "off" },
+      // Shape 1: each grid entry carries its own version, which the mixing check below reads.
+      bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: "0", EDGE_CACHE: "off", POINTER_TTL: "0", REQUEST_LOG: "off", FORECAST_SHAPE: "v1" },
     });
     cleanup.push(worker.stop);
     const { origin } = worker;

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { Command } from "commander";
 import { parse } from "csv-parse";
-import { decodeStored } from "../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../edge/contract/shape.ts";
 import { keys, seriesField } from "../edge/contract/keys.ts";
 import type { SeriesPayload } from "../edge/contract/payload.ts";
 import { loadConfig, type TrainerConfig } from "../trainer/config.ts";
@@ -112,7 +112,7 @@ async function writePlan(s: Scenario, name: string, days: { day: string; store: 
 async function published(s: Scenario, version: string): Promise<Map<string, SeriesPayload>> {
   const key = keys(s.store.prefix).horizon(version, 60);
   const out = new Map<string, SeriesPayload>();
-  for (const field of await s.store.redis.hkeys(key)) out.set(field, await decodeStored<SeriesPayload>((await s.store.redis.hget<string>(key, field))!));
+  for (const field of await s.store.redis.hkeys(key)) out.set(field, await decodeStoredForecast((await s.store.redis.hget<string>(key, field))!, fieldIdentity(field, version, 60)));
   return out;
 }
 
@@ -228,10 +228,12 @@ async function planChangeToEdge(s: Scenario, store: { code: string; city: string
     const publishedMs = performance.now() - started;
     if (result?.outcome !== "published") throw new Error(`retrain did not publish: ${result?.outcome}`);
     const version = result.summary.version;
-    let seen = (await (await fetch(url)).json()) as SeriesPayload;
+    // The version answered is in the header (a shape 2 body does not repeat it).
+    const served = async () => { const res = await fetch(url); return { version: res.headers.get("X-Forecast-Version"), ...((await res.json()) as { promoDays?: number[] }) }; };
+    let seen = await served();
     while (seen.version !== version) {
       await new Promise((r) => setTimeout(r, 100));
-      seen = (await (await fetch(url)).json()) as SeriesPayload;
+      seen = await served();
       if (performance.now() - started > 120_000) throw new Error("the Worker never served the new version");
     }
     const edgeMs = performance.now() - started;

@@ -1,6 +1,7 @@
 // A typed client of the forecast API for Node (18+) and browsers: forecasts,
-// grids, histories and the manifest as JSON, or forecasts in the binary
-// layout decoded into typed arrays; the API key; If-None-Match from an
+// grids, histories and the manifest as JSON (forecasts decoded from either
+// JSON shape into their values), or forecasts in the binary layout decoded
+// into typed arrays; the API key; If-None-Match from an
 // in-memory cache of the last answers; every failure one ForecastApiError.
 //
 //   const client = new ForecastClient({ baseUrl: "https://forecast.example.com", apiKey: "fk_…" });
@@ -8,10 +9,12 @@
 import { AnswerCache } from "./answer-cache.ts";
 import { decodeForecastBinary, type BinaryForecast } from "./binary.ts";
 import { errorFrom, ForecastApiError } from "./errors.ts";
+import { decodeForecastGrid, decodeSeriesForecast } from "./forecast-shape.ts";
 import type { ForecastGrid, GridSelection, Horizon, HistoryGrid, Meta, SeriesForecast, SeriesHistory, SeriesKey } from "./types.ts";
 
 export { ForecastApiError } from "./errors.ts";
 export { decodeForecastBinary, type BinaryForecast, type BinarySeries } from "./binary.ts";
+export { decodeForecastGrid, decodeSeriesForecast } from "./forecast-shape.ts";
 export type * from "./types.ts";
 
 const BINARY_MEDIA_TYPE = "application/x-forecast-f32";
@@ -69,17 +72,23 @@ export class ForecastClient {
 
   /** One series' forecast. 404 series_not_found when the version has no such series. */
   async forecast(series: SeriesKey, options: ForecastOptions = {}): Promise<SeriesForecast> {
-    return (await this.read<SeriesForecast>(`/v1/forecast/${seriesPath(series)}${query({ h: options.h })}`, "json")).body;
+    const answer = await this.read<Parameters<typeof decodeSeriesForecast>[0]>(`/v1/forecast/${seriesPath(series)}${query({ h: options.h })}`, "json");
+    // Shape 2 leaves the version to the X-Forecast-Version header (kept with a cached answer's ETag).
+    return decodeSeriesForecast(answer.body, { city: series.city, store: series.store, product: series.product, version: answer.version ?? "" });
   }
 
   /** One series' forecast in the binary layout, decoded. */
   async forecastBinary(series: SeriesKey, options: ForecastOptions = {}): Promise<BinaryForecast> {
-    return (await this.read<BinaryForecast>(`/v1/forecast/${seriesPath(series)}${query({ h: options.h, format: "binary" })}`, "binary")).body;
+    const answer = await this.read<BinaryForecast>(`/v1/forecast/${seriesPath(series)}${query({ h: options.h, format: "binary" })}`, "binary");
+    // Layout 3 leaves out what the URL and headers say; the answer is the same either way.
+    const { city, store, product } = series;
+    const body = answer.body;
+    return { ...body, version: body.version ?? answer.version ?? undefined, series: body.series.map((s) => ({ city, store, product, ...s })) };
   }
 
   /** Many series in one answer; series the version lacks are listed in `missing`. */
   async grid(selection: GridSelection, options: ForecastOptions = {}): Promise<ForecastGrid> {
-    return (await this.read<ForecastGrid>(`/v1/forecast${gridQuery(selection, { h: options.h })}`, "json")).body;
+    return decodeForecastGrid((await this.read<Parameters<typeof decodeForecastGrid>[0]>(`/v1/forecast${gridQuery(selection, { h: options.h })}`, "json")).body);
   }
 
   /** A grid in the binary layout: typed arrays per series. */

@@ -6,6 +6,7 @@
 // does I/O.
 import * as z from "zod/mini";
 import type { BinaryLayout } from "./binary-format.ts";
+import type { ForecastShape } from "./contract/shape.ts";
 import { MAX_GRID_SERIES } from "./contract/grid.ts";
 import { PREFIX_PATTERN, VERSION_PATTERN } from "./contract/keys.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
@@ -49,6 +50,7 @@ export interface Env {
   STALE_WHILE_REVALIDATE?: string;
   STALE_IF_ERROR?: string;
   BINARY_FORMAT?: string;
+  FORECAST_SHAPE?: string;
   PUBLISHED_GRIDS?: string;
   PUBLIC_ORIGIN?: string;
   PREFETCH_CRON?: string;
@@ -95,6 +97,8 @@ export interface ProductionConfig {
   readonly binaryFormat: boolean;
   /** BINARY_FORMAT=f32 serves the float32 layout of version 1 instead of the scaled integers of version 2. */
   readonly binaryLayout: BinaryLayout;
+  /** The JSON shape served (FORECAST_SHAPE): v2, integers in steps without what the URL names; v1, the values with their identity (the rollback). */
+  readonly forecastShape: ForecastShape;
   /** Off: grid misses build every body, ignoring the ones the trainer published with the version. */
   readonly publishedGrids: boolean;
   /** The Worker's public origin, needed to warm the Cache API from a Cron Trigger (no request there). */
@@ -259,6 +263,7 @@ const schema = z.object({
     problem('must be "on", "off" or "f32" (on with the float32 layout of version 1; default "on")', raw);
     return { on: true, layout: "v2" as BinaryLayout };
   }),
+  FORECAST_SHAPE: matching(/^(v1|v2)$/, 'must be "v2" (integers in steps, the default) or "v1" (the values with their identity, as served before)', "v2"),
   PUBLISHED_GRIDS: onOff("on"),
   PUBLIC_ORIGIN: variable((raw, problem) => {
     const origin = (raw ?? "").replace(/\/+$/, "");
@@ -333,6 +338,7 @@ function parseConfig(env: Env): EdgeConfig {
     staleIfErrorSeconds: v.STALE_IF_ERROR,
     binaryFormat: v.BINARY_FORMAT.on,
     binaryLayout: v.BINARY_FORMAT.layout,
+    forecastShape: v.FORECAST_SHAPE as ForecastShape,
     publishedGrids: v.PUBLISHED_GRIDS,
     publicOrigin: v.PUBLIC_ORIGIN,
     prefetchCron: v.PREFETCH_CRON,

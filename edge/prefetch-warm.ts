@@ -40,7 +40,7 @@ export async function warmPrefetched(env: Env, event: CronEvent): Promise<WarmRe
   const cache = new ForecastCache(config, publicOrigin, (work) => writes.push(work));
   let warmed = 0;
   for (const [cachePath, stored] of hashEntries(published).slice(0, prefetchTopN)) {
-    if (!/^(bin2\/)?h\d+\/grid\/[0-9a-f]{64}$/.test(cachePath)) continue;
+    if (!/^((bin[23]|f32)\/)?(s2\/)?h\d+\/grid\/[0-9a-f]{64}$/.test(cachePath)) continue;
     const gzip = fromBase64(stored) as Uint8Array<ArrayBuffer>;
     // The ETag is not part of the cached entry's use: routes derive it from the version and query.
     cache.put(cache.key(version.id, cachePath), { gzip, etag: `"${version.id}:${cachePath}"` });

@@ -128,9 +128,10 @@ async function main() {
 
   const sample = `${workerUrl}/v1/forecast/berlin/berlin-central/sparkling-water?h=7`;
   const check = await fetch(sample);
-  const body = (await check.json()) as { point: number[]; version: string };
-  if (check.status !== 200 || body.version !== summary.version) {
-    throw new Error(`the Worker answered ${check.status} for ${sample} with version ${body.version}, expected 200 with ${summary.version}`);
+  await check.arrayBuffer();
+  const served = check.headers.get("X-Forecast-Version");
+  if (check.status !== 200 || served !== summary.version) {
+    throw new Error(`the Worker answered ${check.status} for ${sample} with version ${served}, expected 200 with ${summary.version}`);
   }
   console.log(`\n${bold("Ready")} in ${seconds(performance.now() - total)}. Try:\n`);
   console.log(`  open ${workerUrl}/explorer/    ${dim("(the forecast explorer page)")}`);

@@ -40,6 +40,8 @@ const schema = z.object({
   INTERVAL_LEVEL: z.coerce.number().gt(0).lt(1).default(0.8),
   // Published precision: rounding moves a value by at most this share of its interval's width; 0: three decimals.
   ROUNDING_SHARE: z.coerce.number().min(0).max(0.1).default(0.01),
+  // The JSON shape of the stored forecasts: v2, integers in steps (docs/formats.md); v1, the values with their identity (the rollback).
+  FORECAST_SHAPE: z.enum(["v2", "v1"]).default("v2"),
   // Model selection, intervals and warm starts; see docs/forecast-quality.md.
   FIT_HISTORY_DAYS: int(28, 3660).default(730),
   BACKTEST_FOLDS: int(1, 12).default(3),

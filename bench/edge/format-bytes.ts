@@ -1,5 +1,6 @@
 // Bytes per series-day on the wire, gzipped, for the JSON and the binary
-// representations, on the demo's own fitted forecasts: the demo grid (5 × 5 × 5
+// representations in both JSON shapes (the default and FORECAST_SHAPE=v1,
+// the rollback, in the same run), on the demo's own fitted forecasts: the demo grid (5 × 5 × 5
 // series, 730 days of seeded sales) is trained by the real cycle (model
 // selection by backtest, the fast variant) and published to a scratch store;
 // then one series and the whole grid are encoded exactly as the Worker serves
@@ -10,12 +11,13 @@
 // in Node, as in workerd; docs/deploy.md sets it against the plans' limits).
 // About a minute on 2 cores.
 //   DATABASE_URL=… npx tsx bench/edge/format-bytes.ts   (without DATABASE_URL: embedded PGlite)
-//   FORMAT_DUMP=/tmp/payloads.json also writes the decoded payloads.
+//   FORMAT_DUMP=/tmp/payloads.json also writes the payloads, in shape 1.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { brotliCompressSync, constants, gunzipSync } from "node:zlib";
 import { binaryGzip, binaryTag } from "../../edge/binary-format.ts";
-import { decodeStored, fromBase64 } from "../../edge/contract/codec.ts";
+import { fromBase64 } from "../../edge/contract/codec.ts";
+import { fieldIdentity, gridEntryText, shapedSeries, shapePath } from "../../edge/contract/shape.ts";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
 import { hashEntries } from "../../edge/contract/replies.ts";
 import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
@@ -55,38 +57,55 @@ try {
   const manifest = JSON.parse((await redis.get<string>(k.manifest(version)))!) as Manifest;
   const fields = manifest.dimensions.stores.flatMap((s) => manifest.dimensions.products.map((p) => seriesField(s.city, s.code, p.code)));
 
-  console.log(`\n### Bytes per series-day, gzipped: the demo grid's ${fields.length} fitted series (${Object.entries(manifest.models).map(([m, n]) => `${m} ${n}`).join(", ")})\n`);
-  console.log("| horizon | one series, JSON | one series, binary | grid built, JSON | grid built, binary | grid published, JSON | grid published, binary | largest rounding, share of interval width |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log(`\n### Bytes per series-day: the demo grid's ${fields.length} fitted series (${Object.entries(manifest.models).map(([m, n]) => `${m} ${n}`).join(", ")})\n`);
+  console.log("Shape 2 and layout 3 (the defaults), then shape 1 and layout 2 (FORECAST_SHAPE=v1, what was served before), gzip as served; brotli (quality 11, not served) beside.\n");
+  console.log("| horizon | one series, JSON | one series, binary | grid built, JSON | grid built, binary | grid published, JSON | grid published, binary | one series, JSON, v1 | one series, binary, v1 | grid built, JSON, v1 | grid built, binary, v1 | brotli: one series JSON / binary, grid JSON / binary | largest rounding, share of interval width |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   const published = Object.fromEntries(hashEntries(await redis.hgetall(k.prefetch(version))));
   const dump: Record<number, SeriesPayload[]> = {};
+  const brotli = (bytes: Uint8Array) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength } }).byteLength;
   for (const h of HORIZONS) {
     const values = (await redis.hmget(k.horizon(version, h), ...fields)) as unknown as string[];
-    const payloads = await Promise.all(values.map((v) => decodeStored<SeriesPayload>(v)));
+    const identities = fields.map((field) => fieldIdentity(field, version, h));
+    const stored = values.map((v) => fromBase64(v) as Uint8Array<ArrayBuffer>);
+    // The rollback's bodies, as the Worker makes them from the stored ones (serve-forecast.ts, routes/forecast.ts).
+    const shape1 = stored.map((bytes, i) => shapedSeries(bytes, "v1", identities[i]!));
+    const payloads = shape1.map((bytes) => JSON.parse(gunzipSync(bytes).toString("utf8")) as SeriesPayload);
     dump[h] = payloads;
     const perDay = (bytes: number, series: number) => (bytes / (series * h)).toFixed(2);
-    // One series: its stored bytes are the JSON body; the binary body is built from them as the Worker does.
-    const jsonOne = values.reduce((sum, v) => sum + fromBase64(v).byteLength, 0);
-    const binaryOne = values.reduce((sum, v) => sum + binaryGzip(fromBase64(v)).byteLength, 0);
-    const gridJson = gridBody({ version, origin: manifest.origin, h, level: manifest.level }, fields, values);
-    const gridBinary = binaryGzip(gridJson);
+    const sum = (bodies: Uint8Array[], size: (b: Uint8Array) => number = (b) => b.byteLength) => bodies.reduce((total, b) => total + size(b), 0);
+    const one = (bodies: Uint8Array[], size?: (b: Uint8Array) => number) => perDay(sum(bodies, size), fields.length);
+    const header = { version, origin: manifest.origin, h, level: manifest.level };
+    const grid = (shape: "v1" | "v2") => gridBody(header, fields, values, { entry: (text, field) => gridEntryText(text, shape, fieldIdentity(field, version, h)) });
+    const [grid2, grid1] = [grid("v2"), grid("v1")];
+    const [gridBinary3, gridBinary2] = [binaryGzip(grid2, "v3"), binaryGzip(grid1, "v2")];
+    const binary3 = stored.map((bytes) => binaryGzip(bytes, "v3"));
+    const binary2 = shape1.map((bytes) => binaryGzip(bytes, "v2"));
     // The rounding error is bounded by half a step; the step is a share of the interval width (payload.ts).
     const share = Math.max(...payloads.map((p) => roundingShare(p)));
     const { cachePath } = await gridCachePath(version, h, canonicalGridQuery({ city: "*", store: "*", product: "*" }));
+    const jsonPath = shapePath("v2", cachePath);
+    const binaryPath = `${binaryTag("v3")}/${jsonPath}`;
     const publishedBytes = (path: string) => (published[path] ? perDay(fromBase64(published[path]!).byteLength, fields.length) : "–");
-    console.log(`| ${h} | ${perDay(jsonOne, fields.length)} | ${perDay(binaryOne, fields.length)} | ${perDay(gridJson.byteLength, fields.length)} | ${perDay(gridBinary.byteLength, fields.length)} | ${publishedBytes(cachePath)} | ${publishedBytes(`${binaryTag("v2")}/${cachePath}`)} | ${(share * 100).toFixed(2)}% |`);
-    if (h === 30) console.log(`|  | (${(jsonOne / fields.length).toFixed(0)} B a series) | | (${gridJson.byteLength} B, ${gunzipSync(gridJson).byteLength} B unzipped) | (${gridBinary.byteLength} B) | | | |`);
+    const unzipped = (b: Uint8Array) => brotli(gunzipSync(b));
+    const brotliCell = [one(stored, unzipped), one(binary3, unzipped), published[jsonPath] ? perDay(unzipped(fromBase64(published[jsonPath]!)), fields.length) : "–", published[binaryPath] ? perDay(unzipped(fromBase64(published[binaryPath]!)), fields.length) : "–"].join(" / ");
+    console.log(`| ${h} | ${one(stored)} | ${one(binary3)} | ${perDay(grid2.byteLength, fields.length)} | ${perDay(gridBinary3.byteLength, fields.length)} | ${publishedBytes(jsonPath)} | ${publishedBytes(binaryPath)} | ${one(shape1)} | ${one(binary2)} | ${perDay(grid1.byteLength, fields.length)} | ${perDay(gridBinary2.byteLength, fields.length)} | ${brotliCell} | ${(share * 100).toFixed(2)}% |`);
+    if (h === 30) console.log(`|  | (${(sum(stored) / fields.length).toFixed(0)} B a series) | | (${grid2.byteLength} B, ${gunzipSync(grid2).byteLength} B unzipped) | (${gridBinary3.byteLength} B) | | | (${(sum(shape1) / fields.length).toFixed(0)} B) | | (${grid1.byteLength} B) | (${gridBinary2.byteLength} B) | | |`);
   }
   // CPU per miss, 30 days: what a request costs beyond its store round trip.
   const values30 = (await redis.hmget(k.horizon(version, 30), ...fields)) as unknown as string[];
   const header30 = { version, origin: manifest.origin, h: 30, level: manifest.level };
   const { cachePath } = await gridCachePath(version, 30, canonicalGridQuery({ city: "*", store: "*", product: "*" }));
-  const publishedGrid = Object.fromEntries(hashEntries(await redis.hgetall(k.prefetch(version))))[cachePath];
+  const publishedGrid = Object.fromEntries(hashEntries(await redis.hgetall(k.prefetch(version))))[shapePath("v2", cachePath)];
+  const entry = (shape: "v1" | "v2") => ({ entry: (text: string, field: string) => gridEntryText(text, shape, fieldIdentity(field, version, 30)) });
+  const first = fieldIdentity(fields[0]!, version, 30);
   const paths: [string, () => unknown][] = [
-    ["one series, JSON (bytes passed through)", () => fromBase64(values30[0]!)],
+    ["one series, JSON (bytes passed through after a look at their shape)", () => shapedSeries(fromBase64(values30[0]!) as Uint8Array<ArrayBuffer>, "v2", first)],
+    ["one series, JSON, shape 1 (FORECAST_SHAPE=v1, converted)", () => shapedSeries(fromBase64(values30[0]!) as Uint8Array<ArrayBuffer>, "v1", first)],
     ["one series, binary", () => binaryGzip(fromBase64(values30[0]!))],
-    [`grid of ${fields.length}, JSON, built`, () => gridBody(header30, fields, values30)],
-    [`grid of ${fields.length}, binary, built`, () => binaryGzip(gridBody(header30, fields, values30))],
+    [`grid of ${fields.length}, JSON, built`, () => gridBody(header30, fields, values30, entry("v2"))],
+    [`grid of ${fields.length}, JSON, shape 1, built`, () => gridBody(header30, fields, values30, entry("v1"))],
+    [`grid of ${fields.length}, binary, built`, () => binaryGzip(gridBody(header30, fields, values30, entry("v2")))],
     [`grid of ${fields.length}, JSON or binary, published (passed through)`, () => fromBase64(publishedGrid!)],
   ];
   console.log("\n### CPU per cache miss, 30 days (the body's work only; median of 5 runs)\n");

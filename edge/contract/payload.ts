@@ -126,8 +126,13 @@ export function precisionStep(lower: ArrayLike<number>, upper: ArrayLike<number>
 
 /** Values as multiples of `step`, printed without binary noise (0.2 × 459 is 91.8, not 91.80000000000001). */
 export function roundToStep(values: ArrayLike<number>, step: number): number[] {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const decimals = stepDecimals(step);
   return Array.from(values, (v) => Number((Math.round(v / step) * step).toFixed(decimals)));
+}
+
+/** The decimals a multiple of `step` prints with: 0.2 → 1, 0.05 → 2, 5 → 0. */
+export function stepDecimals(step: number): number {
+  return Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
 }
 
 /** Aggregate backtest accuracy of one run, as the manifest and the run table carry it. */

@@ -10,7 +10,7 @@ import type { RouteDoc } from "./documented.ts";
 import {
   adminVersionsSchema,
   errorSchema,
-  forecastGridSchema,
+  forecastGridAnswerSchema,
   healthSchema,
   historyGridSchema,
   metaSchema,
@@ -18,7 +18,7 @@ import {
   pointerMovedSchema,
   retrainBodySchema,
   retrainRequestSchema,
-  seriesForecastSchema,
+  seriesForecastAnswerSchema,
   seriesHistorySchema,
 } from "./schemas.ts";
 
@@ -81,7 +81,7 @@ const adminToken: Record<string, string[]>[] = [{ adminToken: [] }];
 
 const binary = {
   [BINARY_MEDIA_TYPE]: {
-    schema: { type: "string" as const, contentMediaType: BINARY_MEDIA_TYPE, description: "the binary layout of docs/formats.md (FCF2 scaled int32, or FCF1 float32 with BINARY_FORMAT=f32), gzipped" },
+    schema: { type: "string" as const, contentMediaType: BINARY_MEDIA_TYPE, description: "the binary layout of docs/formats.md (FCF3 scaled int16/int32; FCF2 scaled int32 with FORECAST_SHAPE=v1; FCF1 float32 with BINARY_FORMAT=f32), gzipped" },
   },
 };
 
@@ -109,8 +109,8 @@ const forecastRead = (summary: string, description: string, schema: z.ZodType, w
 
 export const describeForecast: RouteDoc = doc(forecastRead(
   "One series' forecast",
-  "The published forecast of one city × store × product at horizon h: point[0] is the day after origin, [lower, upper] the level interval. With mode=accurate&stream=1: Server-Sent Events (text/event-stream).",
-  seriesForecastSchema,
+  "The published forecast of one city × store × product at horizon h: point[0] is the day after origin. By default (shape 2) the values are integers in `step` and the level interval's bounds distances from the point, lower = (point − below) × step, upper = (point + above) × step; FORECAST_SHAPE=v1 answers shape 1, the values with the series' identity. With mode=accurate&stream=1: Server-Sent Events (text/event-stream).",
+  seriesForecastAnswerSchema,
   true,
   true,
 ), { param: seriesParams, query: forecastQuery });
@@ -118,7 +118,7 @@ export const describeForecast: RouteDoc = doc(forecastRead(
 export const describeGrid: RouteDoc = doc(forecastRead(
   "A grid of forecasts",
   "Many series in one answer from one store round trip: each axis a comma list or *; at most MAX_GRID_SERIES series (400 grid_too_large).",
-  forecastGridSchema,
+  forecastGridAnswerSchema,
   true,
 ), { query: gridQuery });
 

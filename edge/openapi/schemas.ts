@@ -19,6 +19,36 @@ export const errorSchema = z
   })
   .meta({ id: "Error" });
 
+// Shape 2, the default answer (contract/shape.ts, docs/formats.md): integers
+// in the series' step, the bounds as distances from the point; a single
+// series leaves out what its URL and headers say.
+const stepFields = {
+  origin: day.meta({ description: "the last observed day; point[0] forecasts the day after it" }),
+  model: z.string().meta({ description: "the selected model: prophet, sba, seasonal_naive, ensemble:a+b, …" }),
+  mase: nullableNumber.optional().meta({ description: "the model's mean MASE on the backtest folds" }),
+  level: z.number().meta({ description: "nominal coverage of the interval", examples: [0.8] }),
+  step: z.number().meta({ description: "the unit of every integer below: a value is n × step (docs/formats.md#precision)" }),
+  point: z.array(z.int()).meta({ description: "the forecast of each day, in steps: point[d] × step" }),
+  below: z.array(z.int()).meta({ description: "how many steps the interval's lower bound lies below the point: lower = (point − below) × step" }),
+  above: z.array(z.int()).meta({ description: "how many steps the upper bound lies above the point: upper = (point + above) × step" }),
+  promoDays: z.array(z.int()).optional().meta({ description: "indexes into point[] of planned promotion days" }),
+};
+
+export const seriesStepForecastSchema = z.object(stepFields).meta({ id: "SeriesForecast" });
+
+export const forecastStepGridSchema = z
+  .object({
+    version,
+    origin: day,
+    h: horizon,
+    level: z.number(),
+    series: z.array(z.object({ city: z.string(), store: z.string(), product: z.string(), ...stepFields }).meta({ id: "GridSeriesForecast" })),
+    missing: z.array(z.string()).meta({ description: "city/store/product fields asked for that the version does not hold" }),
+  })
+  .meta({ id: "ForecastGrid" });
+
+// Shape 1 (FORECAST_SHAPE=v1): the values themselves with the series'
+// identity; also what the typed client decodes either shape into.
 export const seriesForecastSchema = z
   .object({
     city: z.string(),
@@ -36,7 +66,7 @@ export const seriesForecastSchema = z
     upper: z.array(z.number()),
     promoDays: z.array(z.int()).optional().meta({ description: "indexes into point[] of planned promotion days" }),
   })
-  .meta({ id: "SeriesForecast" });
+  .meta({ id: "SeriesForecastV1" });
 
 export const forecastGridSchema = z
   .object({
@@ -47,7 +77,11 @@ export const forecastGridSchema = z
     series: z.array(seriesForecastSchema),
     missing: z.array(z.string()).meta({ description: "city/store/product fields asked for that the version does not hold" }),
   })
-  .meta({ id: "ForecastGrid" });
+  .meta({ id: "ForecastGridV1" });
+
+/** What a forecast route answers: shape 2 by default, shape 1 with FORECAST_SHAPE=v1. */
+export const seriesForecastAnswerSchema = z.union([seriesStepForecastSchema, seriesForecastSchema]);
+export const forecastGridAnswerSchema = z.union([forecastStepGridSchema, forecastGridSchema]);
 
 const backtestSchema = z
   .object({

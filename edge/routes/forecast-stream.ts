@@ -14,6 +14,7 @@ import type { AppEnv } from "../app-env.ts";
 import { gunzip, fromBase64 } from "../contract/codec.ts";
 import type { Horizon } from "../contract/keys.ts";
 import { keys } from "../contract/keys.ts";
+import { fieldIdentity, shapedText } from "../contract/shape.ts";
 import { decideRateLimit } from "../access/rate-limit.ts";
 import { ApiError, BadRequestError, NotFoundError, errorBody } from "../errors.ts";
 import { redisFor, storeCall } from "../store.ts";
@@ -56,7 +57,10 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
   if (fast === null) {
     throw new NotFoundError("series_not_found", `no forecast for ${field} at h=${h} in version ${version.id}; GET /v1/meta lists the cities, stores and products`);
   }
-  const fastJson = await decodeStored(fast);
+  // The stream's payloads are in the shape the Worker serves, like its other answers.
+  const shape = config.production.forecastShape;
+  const identity = fieldIdentity(field, version.id, h);
+  const fastJson = shapedText(await decodeStored(fast), shape, identity);
   c.header("Cache-Control", "no-store");
   c.header("X-Forecast-Version", version.id);
   return streamSSE(c, async (sse) => {
@@ -75,7 +79,7 @@ export async function streamRefinement(c: Context<AppEnv>, field: string, h: Hor
           Promise.all([redis.hget<string>(accurateKey, field), redis.exists(readyKey).then((n) => n === 1)]));
       }
       if (accurate !== null) {
-        await sse.writeSSE({ event: "accurate", id: `${version.id}:accurate`, data: await decodeStored(accurate) });
+        await sse.writeSSE({ event: "accurate", id: `${version.id}:accurate`, data: shapedText(await decodeStored(accurate), shape, identity) });
       } else if (finished) {
         await sse.writeSSE({ event: "unavailable", data: JSON.stringify({ message: "the accurate variant of this version is complete without this series; the fast forecast stands" }) });
       } else if (config.production.streamWaitMs === 0) {

@@ -1,10 +1,12 @@
 // GET /v1/forecast/:city/:store/:product?h= — one series, its stored gzip
-// bytes passed through as they were published.
+// bytes passed through as they were published (converted once when the
+// version was stored in the other JSON shape, contract/shape.ts).
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { fromBase64 } from "../contract/codec.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
 import { seriesField } from "../contract/keys.ts";
+import { fieldIdentity, shapedSeries } from "../contract/shape.ts";
 import { NotFoundError } from "../errors.ts";
 import { sampleHot } from "../hot-sample.ts";
 import { forecastQuery, seriesParams } from "../params.ts";
@@ -33,15 +35,15 @@ export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:pro
     etag: `"${version.id}:${variantPath(variant, `h${h}`)}:${field}"`,
     headers: variantHeaders(variant),
     maxAgeSeconds: variantMaxAge(variant),
-    load: async () => {
+    load: async (shape) => {
       const started = performance.now();
       const stored = variant.tag ? (await store.variantMany(variant.tag, version.id, h, [field]))[0] : await store.series(version.id, h, field);
       stage(c, "store", started);
       if (stored === null || stored === undefined) {
         throw new NotFoundError("series_not_found", `no forecast for ${field} at h=${h} in version ${version.id}; GET /v1/meta lists the cities, stores and products`);
       }
-      // fromBase64 allocates a fresh ArrayBuffer; the type just cannot say so.
-      return fromBase64(stored) as Uint8Array<ArrayBuffer>;
+      // fromBase64 allocates a fresh ArrayBuffer; the type just cannot say so. Stored bytes of the shape asked for pass through.
+      return shapedSeries(fromBase64(stored) as Uint8Array<ArrayBuffer>, shape, fieldIdentity(field, version.id, h));
     },
   });
   // Sampled only once answered: a series that does not exist never reaches the hot set.

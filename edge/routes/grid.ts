@@ -5,6 +5,7 @@ import type { AppEnv } from "../app-env.ts";
 import { edgeKeys } from "../contract/edge-keys.ts";
 import { canonicalGridQuery, checkGridSize, gridCachePath, rememberedGridPath, gridFields, hotGridMember, manifestHolds, planGrid, type GridQuery } from "../contract/grid.ts";
 import { gridBody } from "../contract/grid-body.ts";
+import { fieldIdentity, gridEntryText } from "../contract/shape.ts";
 import { loadedManifest, loadManifest, type LoadedManifest } from "../manifest.ts";
 import { publishedGridBody } from "../published-grid.ts";
 import { sampleHot } from "../hot-sample.ts";
@@ -44,14 +45,14 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
     maxAgeSeconds: variantMaxAge(variant),
     // Bodies the trainer built with the version pass through (published-grid.ts); the size check still comes first.
     published: async (path) => (variant.tag ? null : publishedGridBody(config, (await checked()).manifest, { h, canonical, path }, c)),
-    load: async () => {
+    load: async (shape) => {
       const loaded = await checked();
       const fields = gridFields(planGrid(loaded, query));
       const started = performance.now();
       const values = await (variant.tag ? store.variantMany(variant.tag, version.id, h, fields) : store.seriesMany(version.id, h, fields));
       stage(c, "store", started);
       const { origin, level } = loaded.manifest;
-      return gridBody({ version: version.id, origin, h, level }, fields, values);
+      return gridBody({ version: version.id, origin, h, level }, fields, values, { entry: (text, field) => gridEntryText(text, shape, fieldIdentity(field, version.id, h)) });
     },
   });
   // Sampled only once answered, and only for grids of known codes: made-up queries never reach the hot set.

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeStored } from "../../edge/contract/codec.ts";
 import { keys, seriesField } from "../../edge/contract/keys.ts";
-import type { SeriesPayload } from "../../edge/contract/payload.ts";
+import type { StepPayload } from "../../edge/contract/shape.ts";
 import { loadConfig } from "../../trainer/config.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { runCycle, type CycleSummary } from "../../trainer/run/cycle.ts";
@@ -43,9 +43,10 @@ afterAll(async () => {
   await Promise.all([database?.close(), store?.close()]);
 });
 
-async function stored(version: string, h: 7 | 30 | 60, field: string): Promise<SeriesPayload> {
+/** The stored payload as its JSON says (shape 2: what a single-series answer passes through). */
+async function stored(version: string, h: 7 | 30 | 60, field: string): Promise<StepPayload> {
   const text = await store.redis.hget<string>(keys(store.prefix).horizon(version, h), field);
-  return decodeStored<SeriesPayload>(text!);
+  return decodeStored<StepPayload>(text!);
 }
 
 describe("seed → train → publish → Worker", () => {
@@ -54,10 +55,10 @@ describe("seed → train → publish → Worker", () => {
       for (const h of [7, 30, 60] as const) {
         const res = await fetch(`${worker.url}/v1/forecast/${city}/${shop}/${product}?h=${h}`, { headers: { "Accept-Encoding": "gzip" } });
         expect(res.status).toBe(200);
-        const body = (await res.json()) as SeriesPayload;
+        const body = (await res.json()) as StepPayload;
         expect(body).toEqual(await stored(trained.version, h, seriesField(city, shop, product)));
         expect(body.point).toHaveLength(h);
-        expect(body.version).toBe(trained.version);
+        expect(res.headers.get("X-Forecast-Version")).toBe(trained.version);
       }
     }
   });
@@ -65,12 +66,14 @@ describe("seed → train → publish → Worker", () => {
   it("serves the whole grid in one response with the same numbers", async () => {
     const res = await fetch(`${worker.url}/v1/forecast?city=*&store=*&product=*&h=7`);
     expect(res.status).toBe(200);
-    const grid = (await res.json()) as { version: string; series: SeriesPayload[]; missing: string[] };
+    const grid = (await res.json()) as { version: string; series: (StepPayload & { city: string; store: string; product: string })[]; missing: string[] };
     expect(grid.version).toBe(trained.version);
     expect(grid.series).toHaveLength(12);
     expect(grid.missing).toEqual([]);
     for (const s of grid.series) {
-      expect(s).toEqual(await stored(trained.version, 7, seriesField(s.city, s.store, s.product)));
+      // A grid entry names its series, then carries the payload as stored.
+      const { city, store: shop, product, ...payload } = s;
+      expect(payload).toEqual(await stored(trained.version, 7, seriesField(city, shop, product)));
     }
   });
 
@@ -103,7 +106,7 @@ describe("seed → train → publish → Worker", () => {
 
     const res = await fetch(`${worker.url}/v1/forecast/berlin/berlin-central/sparkling-water?h=7`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as SeriesPayload).version).toBe(trained.version);
+    expect(res.headers.get("X-Forecast-Version")).toBe(trained.version);
     const [run] = await database.sql`select status from training_run where version = ${partial.split(":")[2]}`;
     expect(run.status).toBe("running");
   }, 180_000);
@@ -140,7 +143,7 @@ describe("seed → train → publish → Worker", () => {
       expect(await store.redis.ttl(k.horizon(version, 7))).toBeGreaterThan(0);
       const res = await fetch(`${worker.url}/v1/forecast/lisbon/lisbon-north/sunscreen?h=30`);
       expect(res.status).toBe(200);
-      expect(((await res.json()) as SeriesPayload).version).toBe(trained.version);
+      expect(res.headers.get("X-Forecast-Version")).toBe(trained.version);
       const [run] = await database.sql`select status from training_run where version = ${version}`;
       expect(run.status).toBe("running");
     } finally {

@@ -6,7 +6,7 @@ import { decodeBinary } from "../../edge/binary-format.ts";
 import type { Env } from "../../edge/index.ts";
 import { ForecastApiError, ForecastClient } from "../../client/index.ts";
 import { edgeHarness, testBindings, type EdgeHarness } from "./harness.ts";
-import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
+import { catalogue, publishVersion, seriesPayload, stepPayload } from "./publish.ts";
 
 interface Exchange {
   status: number;
@@ -47,12 +47,15 @@ describe("the typed client", () => {
     const series = await client.forecast({ city: "c1", store: "s1", product: "p2" }, { h: 7 });
     expect(series).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p2"));
 
+    // The answer on the wire is shape 2; the client decodes it into the values.
     const again = await client.read(`/v1/forecast/c1/s1/p2?h=7`, "json");
-    expect(again).toMatchObject({ notModified: true, version, body: series });
+    expect(again).toMatchObject({ notModified: true, version, body: stepPayload(version, "2026-10-31", 7, "c1", "s1", "p2") });
     expect(exchanges.map(({ status, ifNoneMatch, bytes }) => ({ status, conditional: ifNoneMatch !== null, empty: bytes === 0 }))).toEqual([
       { status: 200, conditional: false, empty: false },
       { status: 304, conditional: true, empty: true },
     ]);
+    // Decoded from the cached body after a 304, with the version from its headers.
+    expect(await client.forecast({ city: "c1", store: "s1", product: "p2" }, { h: 7 })).toEqual(series);
   });
 
   it("reads a grid as JSON, and in both binary layouts into typed arrays that match the JSON", async () => {
@@ -63,8 +66,9 @@ describe("the typed client", () => {
     expect(json).toMatchObject({ version, h: 30, missing: [] });
     expect(json.series.map((s) => `${s.city}/${s.store}/${s.product}`)).toEqual(["c1/s1/p1", "c1/s1/p2", "c1/s2/p1", "c1/s2/p2"]);
 
-    for (const [BINARY_FORMAT, layout, ArrayType] of [["on", 2, Float64Array], ["f32", 1, Float32Array]] as const) {
-      const client = new ForecastClient({ baseUrl: "http://edge.test", fetch: workerFetch(edge, exchanges, { BINARY_FORMAT }) });
+    const layouts = [[{ BINARY_FORMAT: "on" }, 3, Float64Array], [{ FORECAST_SHAPE: "v1" }, 2, Float64Array], [{ BINARY_FORMAT: "f32" }, 1, Float32Array]] as const;
+    for (const [env, layout, ArrayType] of layouts) {
+      const client = new ForecastClient({ baseUrl: "http://edge.test", fetch: workerFetch(edge, exchanges, env) });
       const binary = await client.gridBinary({ city: ["c1"], store: "*", product: ["p1", "p2"] }, { h: 30 });
       expect(binary).toMatchObject({ layout, version, h: 30, level: 0.8, missing: [] });
       binary.series.forEach((decoded, i) => {
@@ -72,8 +76,8 @@ describe("the typed client", () => {
         expect(decoded).toMatchObject({ city: expected.city, store: expected.store, product: expected.product, model: expected.model });
         for (const k of ["point", "lower", "upper"] as const) {
           expect(decoded[k]).toBeInstanceOf(ArrayType);
-          // Layout 2 is exact; layout 1 holds float32.
-          decoded[k].forEach((v, d) => expect(v).toBeCloseTo(expected[k][d]!, layout === 2 ? 9 : 4));
+          // Layouts 3 and 2 are exact; layout 1 holds float32.
+          decoded[k].forEach((v, d) => expect(v).toBeCloseTo(expected[k][d]!, layout === 1 ? 4 : 9));
         }
       });
     }

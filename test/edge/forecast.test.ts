@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fromBase64 } from "../../edge/contract/codec.ts";
 import { keys } from "../../edge/contract/keys.ts";
 import { memoryTier } from "../../edge/forecast-cache.ts";
-import { edgeHarness, readJson, serverTiming, type EdgeHarness } from "./harness.ts";
-import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
+import { edgeHarness, readJson, readSeries, serverTiming, type EdgeHarness } from "./harness.ts";
+import { catalogue, publishVersion, seriesPayload, stepPayload } from "./publish.ts";
 
 // c1 has stores s1, s2; c2 has s3, s4; products p1, p2.
 const small = catalogue(2, 2, 2);
@@ -21,12 +21,16 @@ describe("GET /v1/forecast/:city/:store/:product", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("X-Forecast-Version")).toBe(version);
     expect(res.headers.get("Cache-Control")).toBe("public, max-age=300");
-    expect(await readJson(res)).toEqual(seriesPayload(version, "2026-10-31", 7, "c2", "s3", "p2"));
+    // Shape 2: integers in steps, without what the URL and headers say; decoded, the published values.
+    const body = await readJson(res.clone());
+    expect(body).toEqual(stepPayload(version, "2026-10-31", 7, "c2", "s3", "p2"));
+    expect(body).not.toHaveProperty("city");
+    expect(await readSeries(res, "c2/s3/p2")).toEqual(seriesPayload(version, "2026-10-31", 7, "c2", "s3", "p2"));
   });
 
   it("defaults to the 30-day horizon", async () => {
     const { version } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
-    const body = await readJson(await edge.get("/v1/forecast/c1/s1/p1"));
+    const body = await readSeries(await edge.get("/v1/forecast/c1/s1/p1"), "c1/s1/p1");
     expect(body.h).toBe(30);
     expect(body.point).toEqual(seriesPayload(version, "2026-10-31", 30, "c1", "s1", "p1").point);
   });
@@ -44,15 +48,15 @@ describe("GET /v1/forecast/:city/:store/:product", () => {
     const { version } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
     const res = await edge.get("/v1/forecast/c1/s1/p1?h=7", { headers: { "Accept-Encoding": "identity" } });
     expect(res.headers.get("Content-Encoding")).toBeNull();
-    expect(JSON.parse(await res.text())).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
-    expect(res.headers.get("ETag")).toMatch(/\.json"$/);
+    expect(JSON.parse(await res.text())).toEqual(stepPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
+    expect(res.headers.get("ETag")).toBe(`"${version}:h7:c1/s1/p1.s2.json"`);
   });
 
   it("sends a strong ETag and answers If-None-Match with 304", async () => {
     const { version } = await publishVersion(edge.redis, small, { prefix: edge.prefix });
     const first = await edge.get("/v1/forecast/c1/s1/p1?h=7");
     const etag = first.headers.get("ETag")!;
-    expect(etag).toBe(`"${version}:h7:c1/s1/p1"`);
+    expect(etag).toBe(`"${version}:h7:c1/s1/p1.s2"`);
     const again = await edge.get("/v1/forecast/c1/s1/p1?h=7", { headers: { "If-None-Match": etag } });
     expect(again.status).toBe(304);
     expect(again.headers.get("ETag")).toBe(etag);

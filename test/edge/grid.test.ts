@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { edgeHarness, readJson, serverTiming, testBindings, type EdgeHarness } from "./harness.ts";
-import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
+import { catalogue, publishVersion, stepPayload } from "./publish.ts";
 
 // The reference shape: 5 cities × 5 stores each × 5 products = 125 series.
 const reference = catalogue(5, 5, 5);
@@ -34,7 +34,8 @@ describe("GET /v1/forecast (grid)", () => {
     const grid = await readJson(res);
     expect(grid).toMatchObject({ version, origin: "2026-10-31", h: 7, level: 0.8, missing: [] });
     expect(grid.series).toHaveLength(125);
-    expect(grid.series).toContainEqual(seriesPayload(version, "2026-10-31", 7, "c3", "s12", "p4"));
+    // Shape 2 entries: the series' identity, then its payload as stored.
+    expect(grid.series).toContainEqual({ city: "c3", store: "s12", product: "p4", ...stepPayload(version, "2026-10-31", 7, "c3", "s12", "p4") });
   });
 
   it("pairs each listed store with its own city only, in manifest order", async () => {

@@ -1,5 +1,6 @@
 // Runs the Worker inside workerd the way Cloudflare calls it, with env
 // overridden per request, and gives each test its own key prefix in the store.
+import { decodeForecastGrid, decodeSeriesForecast } from "../../client/forecast-shape.ts";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { Redis } from "@upstash/redis/cloudflare";
@@ -76,6 +77,17 @@ export async function readJson<T = any>(response: Response): Promise<T> {
   const bytes = new Uint8Array(await response.arrayBuffer());
   const text = new TextDecoder().decode(response.headers.get("Content-Encoding") === "gzip" ? await gunzip(bytes) : bytes);
   return JSON.parse(text) as T;
+}
+
+/** A single-series forecast answer decoded into its values (shape 1), whichever JSON shape it came in (client/forecast-shape.ts). */
+export async function readSeries(response: Response, field: string): Promise<any> {
+  const [city, store, product] = field.split("/") as [string, string, string];
+  return decodeSeriesForecast(await readJson(response), { city, store, product, version: response.headers.get("X-Forecast-Version") ?? "" });
+}
+
+/** A grid answer decoded into its values (shape 1), whichever JSON shape it came in. */
+export async function readGrid(response: Response): Promise<any> {
+  return decodeForecastGrid(await readJson(response));
 }
 
 /** Server-Timing as name → desc (or "" when a metric has no desc). */

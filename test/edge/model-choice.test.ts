@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
-import { edgeHarness, readJson, type EdgeHarness } from "./harness.ts";
+import { edgeHarness, readGrid, readJson, readSeries, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
 
 const small = catalogue(1, 1, 2);
@@ -29,25 +29,25 @@ describe("PROPHET_ONLY: roll the hybrid selection back to Prophet without retrai
     await publishVariant(edge, (h) => k.prophetHorizon(version, h), version, "p1", "prophet", 40);
 
     const hybrid = await edge.get("/v1/forecast/c1/s1/p1?h=7");
-    expect(await readJson(hybrid)).toEqual(seriesPayload(version, ORIGIN, 7, "c1", "s1", "p1"));
+    expect(await readSeries(hybrid, "c1/s1/p1")).toEqual(seriesPayload(version, ORIGIN, 7, "c1", "s1", "p1"));
     expect(hybrid.headers.get("X-Forecast-Mode")).toBe("fast");
     expect(hybrid.headers.get("X-Forecast-Mode-Fallback")).toBeNull();
 
     const env = { PROPHET_ONLY: "on" };
     const rolledBack = await edge.get("/v1/forecast/c1/s1/p1?h=7", { env });
-    expect(await readJson(rolledBack)).toEqual({ ...seriesPayload(version, ORIGIN, 7, "c1", "s1", "p1", 40), model: "prophet" });
+    expect(await readSeries(rolledBack, "c1/s1/p1")).toEqual({ ...seriesPayload(version, ORIGIN, 7, "c1", "s1", "p1", 40), model: "prophet" });
     expect(rolledBack.headers.get("X-Forecast-Mode-Fallback")).toBe("prophet-only");
     expect(rolledBack.headers.get("ETag")).toContain(":prophet/h7:");
-    expect(await readJson(await edge.get("/v1/forecast/c1/s1/p2?h=7", { env }))).toEqual(seriesPayload(version, ORIGIN, 7, "c1", "s1", "p2"));
+    expect(await readSeries(await edge.get("/v1/forecast/c1/s1/p2?h=7", { env }), "c1/s1/p2")).toEqual(seriesPayload(version, ORIGIN, 7, "c1", "s1", "p2"));
 
     // The grid too: one series from the Prophet hash, the other from the main one.
-    const grid = await readJson(await edge.get("/v1/forecast?city=c1&store=s1&product=p1,p2&h=30", { env }));
+    const grid = await readGrid(await edge.get("/v1/forecast?city=c1&store=s1&product=p1,p2&h=30", { env }));
     expect(grid.series.map((s: { product: string; point: number[] }) => [s.product, s.point[0]])).toEqual([
       ["p1", seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1", 40).point[0]],
       ["p2", seriesPayload(version, ORIGIN, 30, "c1", "s1", "p2").point[0]],
     ]);
     // Switching back serves the selection again: the variants have their own cache entries.
-    expect(await readJson(await edge.get("/v1/forecast/c1/s1/p1?h=7"))).toEqual(seriesPayload(version, ORIGIN, 7, "c1", "s1", "p1"));
+    expect(await readSeries(await edge.get("/v1/forecast/c1/s1/p1?h=7"), "c1/s1/p1")).toEqual(seriesPayload(version, ORIGIN, 7, "c1", "s1", "p1"));
   });
 
   it("rejects a bad switch value with the one configuration error", async () => {
@@ -75,20 +75,20 @@ describe("mode=fast|accurate", () => {
     expect(early.headers.get("X-Forecast-Mode")).toBe("fast");
     expect(early.headers.get("X-Forecast-Mode-Fallback")).toBe("accurate-not-ready");
     expect(early.headers.get("Cache-Control")).toBe("public, max-age=30");
-    expect(await readJson(early)).toEqual(seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1"));
+    expect(await readSeries(early, "c1/s1/p1")).toEqual(seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1"));
 
     await publishVariant(edge, (h) => k.accurateHorizon(version, h), version, "p2", "prophet", 9);
     await edge.redis.set(k.accurateReady(version), JSON.stringify({ series: 2, finishedAt: new Date().toISOString() }));
     const ready = await edge.get("/v1/forecast/c1/s1/p1?h=30&mode=accurate");
     expect(ready.headers.get("X-Forecast-Mode")).toBe("accurate");
     expect(ready.headers.get("X-Forecast-Mode-Fallback")).toBeNull();
-    expect(await readJson(ready)).toEqual({ ...seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1", 7), model: "ensemble:prophet+seasonal_naive" });
+    expect(await readSeries(ready, "c1/s1/p1")).toEqual({ ...seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1", 7), model: "ensemble:prophet+seasonal_naive" });
     const grid = await readJson(await edge.get("/v1/forecast?city=c1&store=s1&product=*&h=7&mode=accurate"));
     expect(grid.series.map((s: { model: string }) => s.model)).toEqual(["ensemble:prophet+seasonal_naive", "prophet"]);
     // The default is still fast.
     const fast = await edge.get("/v1/forecast/c1/s1/p1?h=30");
     expect(fast.headers.get("X-Forecast-Mode")).toBe("fast");
-    expect(await readJson(fast)).toEqual(seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1"));
+    expect(await readSeries(fast, "c1/s1/p1")).toEqual(seriesPayload(version, ORIGIN, 30, "c1", "s1", "p1"));
   });
 
   it("FORECAST_MODES switches either mode off: accurate answers fast, or fast answers accurate", async () => {

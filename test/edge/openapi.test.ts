@@ -7,7 +7,7 @@
 // compiles code, which workerd does not allow).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../../edge/index.ts";
-import { forecastGridSchema, healthSchema, metaSchema, seriesForecastSchema } from "../../edge/openapi/schemas.ts";
+import { forecastGridSchema, forecastStepGridSchema, healthSchema, metaSchema, seriesForecastSchema, seriesStepForecastSchema } from "../../edge/openapi/schemas.ts";
 import { parseCode, parseCodeList, parseHorizon } from "../../edge/params.ts";
 import { edgeHarness, readJson, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion } from "./publish.ts";
@@ -97,14 +97,17 @@ describe("the OpenAPI document", () => {
   it("the bodies served match the schemas it documents", async () => {
     await publishVersion(edge.redis, catalogue(2, 2, 2), { prefix: edge.prefix });
     const checks = [
-      ["/v1/forecast/c1/s1/p1?h=7", seriesForecastSchema],
-      ["/v1/forecast?city=*&store=*&product=p1,p9", forecastGridSchema],
-      ["/v1/meta", metaSchema],
-      ["/health", healthSchema],
+      ["/v1/forecast/c1/s1/p1?h=7", seriesStepForecastSchema, {}],
+      ["/v1/forecast?city=*&store=*&product=p1,p9", forecastStepGridSchema, {}],
+      // FORECAST_SHAPE=v1 answers the shape 1 schemas the document also lists.
+      ["/v1/forecast/c1/s1/p1?h=7", seriesForecastSchema, { FORECAST_SHAPE: "v1" }],
+      ["/v1/forecast?city=*&store=*&product=p1,p9", forecastGridSchema, { FORECAST_SHAPE: "v1" }],
+      ["/v1/meta", metaSchema, {}],
+      ["/health", healthSchema, {}],
     ] as const;
-    for (const [url, schema] of checks) {
-      const result = schema.safeParse(await readJson(await edge.get(url)));
-      expect({ url, issues: result.error?.issues ?? [] }).toEqual({ url, issues: [] });
+    for (const [url, schema, env] of checks) {
+      const result = schema.safeParse(await readJson(await edge.get(url, { env })));
+      expect({ url, env, issues: result.error?.issues ?? [] }).toEqual({ url, env, issues: [] });
     }
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { keys, seriesField } from "../../edge/contract/keys.ts";
 import type { Manifest } from "../../edge/contract/payload.ts";
-import { edgeHarness, readJson, type EdgeHarness } from "./harness.ts";
+import { edgeHarness, readJson, readSeries, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
 
 const small = catalogue(1, 2, 2);
@@ -35,7 +35,7 @@ describe("the promotion plan at the edge", () => {
     const payload = { ...seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"), promoDays: [2, 3, 4] };
     await edge.redis.hset(keys(edge.prefix).horizon(version, 7), { [field]: await encodeStored(payload) });
 
-    expect(await readJson(await edge.get("/v1/forecast/c1/s1/p1?h=7"))).toEqual(payload);
+    expect(await readSeries(await edge.get("/v1/forecast/c1/s1/p1?h=7"), "c1/s1/p1")).toEqual(payload);
     const grid = await readJson(await edge.get("/v1/forecast?city=c1&store=*&product=*&h=7"));
     const series = grid.series as { store: string; product: string; promoDays?: number[] }[];
     expect(series.find((s) => s.store === "s1" && s.product === "p1")?.promoDays).toEqual([2, 3, 4]);

@@ -48,7 +48,7 @@ describe("predictive prefetch: hot counters, published bodies, the Cron Trigger"
     // What the trainer publishes (trainer/publish/prefetch.ts); a marker payload proves the cache, not the store, answered.
     const { cachePath } = await gridCachePath(version, 30, canonical);
     const marker = { version, origin: "2026-10-31", h: 30, level: 0.8, series: [], missing: [], warmed: true };
-    await edge.redis.hset(edgeKeys(edge.prefix).prefetch(version), { [cachePath]: await encodeStored(marker) });
+    await edge.redis.hset(edgeKeys(edge.prefix).prefetch(version), { [`s2/${cachePath}`]: await encodeStored(marker) });
     const env = { PUBLIC_ORIGIN: "http://edge.test", PREFETCH_CRON: CRON };
 
     // Another trigger, or warming turned off, leaves the cache cold.

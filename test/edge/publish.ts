@@ -6,6 +6,7 @@ import type { Redis } from "@upstash/redis";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { HORIZONS, keys, newVersionId, seriesField, type Horizon } from "../../edge/contract/keys.ts";
 import { roundUnits, type Manifest, type SeriesPayload } from "../../edge/contract/payload.ts";
+import { toStepPayload, type ForecastShape, type StepPayload } from "../../edge/contract/shape.ts";
 
 export interface Catalogue {
   /** city code → its store codes. */
@@ -34,6 +35,8 @@ export interface PublishOptions {
   skip?: string[];
   /** Leave the live pointer where it is (a half-finished or pinned-only publish). */
   movePointer?: boolean;
+  /** The JSON shape stored: v2 as the trainer publishes now (default), v1 as versions published before shape 2. */
+  shape?: ForecastShape;
 }
 
 /** The payload a series gets: deterministic numbers derived from its position. */
@@ -44,10 +47,16 @@ export function seriesPayload(version: string, origin: string, h: Horizon, city:
     city, store, product, version, origin, h,
     model: seed % 2 === 0 ? "prophet" : "croston-sba",
     level: 0.8,
+    step: 0.001,
     point,
     lower: roundUnits(point.map((v) => v - 1.5)),
     upper: roundUnits(point.map((v) => v + 1.5)),
   };
+}
+
+/** seriesPayload in shape 2, as the trainer stores it and the Worker answers it by default. */
+export function stepPayload(...args: Parameters<typeof seriesPayload>): StepPayload {
+  return toStepPayload(seriesPayload(...args));
 }
 
 export async function publishVersion(redis: Redis, cat: Catalogue, options: PublishOptions): Promise<{ version: string; manifest: Manifest }> {
@@ -65,7 +74,8 @@ export async function publishVersion(redis: Redis, cat: Catalogue, options: Publ
       for (const product of cat.products) {
         const field = seriesField(city, code, product);
         if (skip.has(field)) continue;
-        fields[field] = await encodeStored(seriesPayload(version, origin, h, city, code, product, options.offset));
+        const payload = seriesPayload(version, origin, h, city, code, product, options.offset);
+        fields[field] = await encodeStored(options.shape === "v1" ? payload : toStepPayload(payload));
       }
     }
     series = Object.keys(fields).length;

@@ -25,7 +25,8 @@ describe("grid bodies published with the version", () => {
     const marker = { version, origin: "2026-10-31", h: 30, level: 0.8, series: [], missing: ["published/json"] };
     const binary = binaryGzip(fromBase64(await encodeStored({ ...marker, missing: ["published/binary"] })));
     const k = keys(edge.prefix);
-    await edge.redis.hset(k.prefetch(version), { [cachePath]: await encodeStored(marker), [`bin2/${cachePath}`]: toBase64(binary) });
+    // At the paths of shape 2 and binary layout 3, as the trainer publishes by default.
+    await edge.redis.hset(k.prefetch(version), { [`s2/${cachePath}`]: await encodeStored(marker), [`bin3/s2/${cachePath}`]: toBase64(binary) });
     await edge.redis.set(k.manifest(version), JSON.stringify({ ...manifest, prebuiltGrids: [hotGridMember(30, canonical)] }));
     return { version, marker };
   }
@@ -41,7 +42,7 @@ describe("grid bodies published with the version", () => {
     expect(serverTiming(await edge.get("/v1/forecast?city=*&store=*&product=*&h=30"))).toMatchObject({ cache: "hit", tier: "memory" });
 
     const binary = await edge.get("/v1/forecast?product=*&store=*&city=*&h=30&format=binary");
-    expect(binary.headers.get("ETag")).toMatch(/\.bin2"$/);
+    expect(binary.headers.get("ETag")).toMatch(/\.s2\.bin3"$/);
     const bytes = new Uint8Array(await binary.arrayBuffer());
     expect(decodeBinary(binary.headers.get("Content-Encoding") === "gzip" ? await gunzip(bytes) : bytes).missing).toEqual(["published/binary"]);
   });
@@ -56,6 +57,11 @@ describe("grid bodies published with the version", () => {
     // The float32 rollback layout is not published: built from the series.
     const v1 = await edge.get("/v1/forecast?city=*&store=*&product=*&h=30&format=f32", { env: { BINARY_FORMAT: "f32" } });
     expect(decodeBinary(new Uint8Array(await gunzip(new Uint8Array(await v1.arrayBuffer())))).series).toHaveLength(4);
+
+    // FORECAST_SHAPE=v1 answers shape 1, which was not published: built from the series, never the shape 2 body.
+    const shape1 = await readJson(await edge.get("/v1/forecast?city=*&store=*&product=*&h=30", { env: { FORECAST_SHAPE: "v1", EDGE_CACHE: "off" } }));
+    expect(shape1.missing).toEqual([]);
+    expect(shape1.series[0]).toHaveProperty("lower");
 
     const env = { EDGE_CACHE: "off" };
     expect((await readJson(await edge.get("/v1/forecast?city=*&store=*&product=*&h=30", { env }))).missing).toEqual(["published/json"]);

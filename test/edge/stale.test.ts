@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryTier } from "../../edge/forecast-cache.ts";
 import { forgetPointers } from "../../edge/version.ts";
-import { edgeHarness, readJson, serverTiming, sleep, testBindings, type EdgeHarness } from "./harness.ts";
+import { edgeHarness, readJson, readSeries, serverTiming, sleep, testBindings, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
 
 const small = catalogue(1, 2, 2);
@@ -25,7 +25,7 @@ describe("stale-while-revalidate and stale-if-error", () => {
     expect(stale.headers.get("X-Forecast-Stale")).toBe("if-error");
     expect(stale.headers.get("X-Forecast-Version")).toBe(version);
     expect(serverTiming(stale)).toMatchObject({ pointer: "memory-stale-if-error", cache: "hit" });
-    expect(await readJson(stale)).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
+    expect(await readSeries(stale, "c1/s1/p1")).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
 
     // What was never cached cannot be served: the store's 503 stands.
     const uncached = await edge.get("/v1/forecast/c1/s2/p2?h=7", { env: storeDown });

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { keys } from "../../edge/contract/keys.ts";
 import { edgeHarness, readJson, sleep, type EdgeHarness } from "./harness.ts";
-import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
+import { toStepPayload } from "../../edge/contract/shape.ts";
+import { catalogue, publishVersion, seriesPayload, stepPayload } from "./publish.ts";
 
 const small = catalogue(1, 1, 1);
 
@@ -42,8 +43,9 @@ describe("GET /v1/forecast/...?mode=accurate&stream=1 (Server-Sent Events)", () 
     const events = parseEvents(await res.text());
     await publishLater;
     expect(events.map((e) => e.event)).toEqual(["fast", "accurate", "end"]);
-    expect(JSON.parse(events[0]!.data)).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
-    expect(JSON.parse(events[1]!.data)).toEqual(accurate);
+    // Events carry the shape the Worker serves: shape 2 by default.
+    expect(JSON.parse(events[0]!.data)).toEqual(stepPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
+    expect(JSON.parse(events[1]!.data)).toEqual(toStepPayload(accurate));
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
@@ -60,7 +62,11 @@ describe("GET /v1/forecast/...?mode=accurate&stream=1 (Server-Sent Events)", () 
     await edge.redis.hset(keys(edge.prefix).accurateHorizon(version, 7), { "c1/s1/p1": await encodeStored(accurate) });
     const events = parseEvents(await (await edge.get("/v1/forecast/c1/s1/p1?h=7&mode=accurate&stream=1")).text());
     expect(events.map((e) => e.event)).toEqual(["fast", "accurate", "end"]);
-    expect(JSON.parse(events[1]!.data)).toEqual(accurate);
+    expect(JSON.parse(events[1]!.data)).toEqual(toStepPayload(accurate));
+    // FORECAST_SHAPE=v1: shape 1, as streamed before shape 2.
+    const v1 = parseEvents(await (await edge.get("/v1/forecast/c1/s1/p1?h=7&mode=accurate&stream=1", { env: { FORECAST_SHAPE: "v1" } })).text());
+    expect(JSON.parse(v1[0]!.data)).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
+    expect(JSON.parse(v1[1]!.data)).toEqual(accurate);
   });
 
   it("gives up after STREAM_WAIT_MS with a timeout event", async () => {

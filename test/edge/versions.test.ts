@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { edgeHarness, readJson, serverTiming, sleep, type EdgeHarness } from "./harness.ts";
+import { edgeHarness, readJson, readSeries, serverTiming, sleep, type EdgeHarness } from "./harness.ts";
 import { catalogue, publishVersion, seriesPayload } from "./publish.ts";
 
 const small = catalogue(1, 2, 2);
@@ -17,12 +17,12 @@ describe("versions: live pointer, pinning, publish visibility", () => {
 
     const live = await edge.get("/v1/forecast/c1/s1/p1?h=7");
     expect(live.headers.get("X-Forecast-Version")).toBe(current.version);
-    expect((await readJson(live)).point[0]).toBeGreaterThan(100);
+    expect((await readSeries(live, "c1/s1/p1")).point[0]).toBeGreaterThan(100);
 
     const pinned = await edge.get("/v1/forecast/c1/s1/p1?h=7", { env: { FORECAST_VERSION: old.version } });
     expect(pinned.headers.get("X-Forecast-Version")).toBe(old.version);
     expect(pinned.headers.get("X-Forecast-Pinned")).toBe("true");
-    expect(await readJson(pinned)).toEqual(seriesPayload(old.version, "2026-10-31", 7, "c1", "s1", "p1"));
+    expect(await readSeries(pinned, "c1/s1/p1")).toEqual(seriesPayload(old.version, "2026-10-31", 7, "c1", "s1", "p1"));
 
     const meta = await readJson(await edge.get("/v1/meta", { env: { FORECAST_VERSION: old.version } }));
     expect(meta).toMatchObject({ version: old.version, pinned: true, manifest: { version: old.version } });
@@ -40,7 +40,7 @@ describe("versions: live pointer, pinning, publish visibility", () => {
     const after = await edge.get("/v1/forecast/c1/s2/p2?h=30", { env });
     expect(after.headers.get("X-Forecast-Version")).toBe(second.version);
     expect(serverTiming(after)).toMatchObject({ pointer: "store", cache: "miss" });
-    expect(await readJson(after)).toEqual(seriesPayload(second.version, "2026-10-31", 30, "c1", "s2", "p2", 50));
+    expect(await readSeries(after, "c1/s2/p2")).toEqual(seriesPayload(second.version, "2026-10-31", 30, "c1", "s2", "p2", 50));
   });
 
   it("keeps the pointer in isolate memory within POINTER_TTL", async () => {

@@ -3,7 +3,7 @@
 // second cycle replaces the first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.ts";
 import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
 import { createLogger } from "../../trainer/log.ts";
@@ -66,7 +66,8 @@ describe("a training cycle", () => {
     expect(liveAfterFirst).toBe(first.version);
     for (const h of HORIZONS) expect(await store.redis.hlen(k.horizon(first.version, h))).toBe(10);
     const stored = await store.redis.hget<string>(k.horizon(first.version, 30), seriesField("berlin", "berlin-central", "sparkling-water"));
-    const payload = await decodeStored<SeriesPayload>(stored!);
+    // Stored in shape 2; decoded with what the Worker knows from the request.
+    const payload = await decodeStoredForecast(stored!, fieldIdentity(seriesField("berlin", "berlin-central", "sparkling-water"), first.version, 30));
     expect(payload).toMatchObject({ city: "berlin", store: "berlin-central", product: "sparkling-water", version: first.version, origin: END, h: 30, level: 0.8 });
     expect(payload.point).toHaveLength(30);
     payload.point.forEach((p, i) => {

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.ts";
 import { keys, seriesField } from "../../edge/contract/keys.ts";
 import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
@@ -117,7 +117,7 @@ async function publishedSeries(store: TestStore): Promise<{ manifest: Manifest; 
     for (const p of manifest.dimensions.products) {
       const field = seriesField(s.city, s.code, p.code);
       const stored = await store.redis.hget<string>(k.horizon(version, 60), field);
-      if (stored !== null) series.set(field, await decodeStored<SeriesPayload>(stored));
+      if (stored !== null) series.set(field, await decodeStoredForecast(stored, fieldIdentity(field, version, 60)));
     }
   }
   return { manifest, series };

@@ -4,7 +4,7 @@
 // claims, the unchanged-data skip, the refit of the last winner between two
 // selections, warm refits and the Prophet-only switch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.ts";
 import { HORIZONS, keys, seriesField } from "../../edge/contract/keys.ts";
 import { precisionStep, roundToStep, type Manifest, type SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig } from "../../trainer/config.ts";
@@ -24,7 +24,7 @@ const cycle = (extra: Record<string, string> = {}) =>
   runCycle(loadConfig({ ...env, ...extra }, { needsStore: true }), { sql: database.sql, db: database.db, redis: store.redis, log });
 const payload = async (key: string, field: string) => {
   const stored = await store.redis.hget<string>(key, field);
-  return stored ? decodeStored<SeriesPayload>(stored) : null;
+  return stored ? decodeStoredForecast(stored) : null;
 };
 const results = (runId: number) => database.sql`
   select s.code as store, p.code as product, r.model, r.demand_class, r.scores, r.runner_up, r.settings_hash, r.fitted_at,

@@ -2,6 +2,7 @@
 // forecast's own interval, on a forecast the real model fits.
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, toValuePayload, type StepPayload } from "../../edge/contract/shape.ts";
 import { HORIZONS } from "../../edge/contract/keys.ts";
 import { precisionStep, roundToStep, type SeriesPayload } from "../../edge/contract/payload.ts";
 import { fitSeries } from "../../trainer/select/fit-series.ts";
@@ -12,7 +13,7 @@ import { generateSales } from "../../trainer/seed/generate.ts";
 const context = { version: "20261101T000000Z-test", origin: "2026-10-31", level: 0.8 };
 
 async function decodeAll(encoded: Record<number, string>): Promise<Record<number, SeriesPayload>> {
-  return Object.fromEntries(await Promise.all(HORIZONS.map(async (h) => [h, await decodeStored<SeriesPayload>(encoded[h]!)] as const)));
+  return Object.fromEntries(await Promise.all(HORIZONS.map(async (h) => [h, await decodeStoredForecast(encoded[h]!)] as const)));
 }
 
 describe("precisionStep", () => {
@@ -72,6 +73,16 @@ describe("encodeHorizons", () => {
         });
       }
     }
+  });
+
+  it("stores shape 2 by default and shape 1 with FORECAST_SHAPE=v1, the same numbers either way", async () => {
+    const identity = { city: "c1", store: "c1-north", product: "p1", version: context.version, h: 30 as const };
+    const step2 = await decodeStored<StepPayload>((await encodeHorizons(forecast, context))[30]);
+    expect(Object.keys(step2)).toEqual(["origin", "model", "mase", "level", "step", "point", "below", "above"]);
+    expect(step2.point.every(Number.isInteger)).toBe(true);
+    const shape1 = await decodeStored<SeriesPayload>((await encodeHorizons(forecast, { ...context, shape: "v1" }))[30]);
+    expect(shape1).toMatchObject({ city: "c1", store: "c1-north", product: "p1", version: context.version, h: 30 });
+    expect(toValuePayload(step2, identity)).toEqual(shape1);
   });
 
   it("publishes three decimals with ROUNDING_SHARE=0", async () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.ts";
 import { HORIZONS, keys, type Horizon } from "../../edge/contract/keys.ts";
 import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig } from "../../trainer/config.ts";
@@ -55,7 +55,7 @@ async function published(store: TestStore, version: string, variant: "main" | "p
   for (const h of HORIZONS) {
     const key = variant === "main" ? k.horizon(version, h) : k.prophetHorizon(version, h);
     for (const field of await store.redis.hkeys(key)) {
-      out.set(`h${h} ${field}`, await decodeStored<SeriesPayload>((await store.redis.hget<string>(key, field))!));
+      out.set(`h${h} ${field}`, await decodeStoredForecast((await store.redis.hget<string>(key, field))!, fieldIdentity(field, version, h)));
     }
   }
   return out;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeStored } from "../../edge/contract/codec.ts";
+import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.ts";
 import { keys, seriesField } from "../../edge/contract/keys.ts";
 import { retrainKeys, type RetrainRequest } from "../../edge/contract/retrain.ts";
 import type { SeriesPayload } from "../../edge/contract/payload.ts";
@@ -69,7 +69,7 @@ describe("a plan change", () => {
     const done = JSON.parse((await store.redis.get<string>(rk.request(id)))!) as RetrainRequest;
     expect(done).toMatchObject({ state: "done", version: summary.version });
 
-    const payload = await decodeStored<SeriesPayload>((await store.redis.hget<string>(keys(store.prefix).horizon(summary.version, 7), seriesField("lisbon", "lisbon-central", "sunscreen")))!);
+    const payload = await decodeStoredForecast((await store.redis.hget<string>(keys(store.prefix).horizon(summary.version, 7), seriesField("lisbon", "lisbon-central", "sunscreen")))!);
     expect(payload.promoDays).toEqual([1, 2]);
   }, 180_000);
 });

@@ -6,7 +6,7 @@ import { keys } from "../../edge/contract/keys.ts";
 import { gridCachePath, hotGridMember, canonicalGridQuery } from "../../edge/contract/grid.ts";
 import { hashEntries } from "../../edge/contract/replies.ts";
 import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
-import { catalogue, publishVersion, seriesPayload } from "../edge/publish.ts";
+import { catalogue, publishVersion, seriesPayload, stepPayload } from "../edge/publish.ts";
 import { isolatedStore, type TestStore } from "../support/store.ts";
 
 const whole = canonicalGridQuery({ city: "*", store: "*", product: "*" });
@@ -38,16 +38,17 @@ describe("publishPrefetch", () => {
     const bodies = Object.fromEntries(hashEntries(await store.redis.hgetall(k.prefetch(version))));
     const paths = await Promise.all(report.grids.map((member) => {
       const [h, canonical] = member.split("|") as [string, string];
-      return gridCachePath(version, Number(h.slice(1)), canonical).then((p) => p.cachePath);
+      return gridCachePath(version, Number(h.slice(1)), canonical).then((p) => `s2/${p.cachePath}`);
     }));
-    expect(Object.keys(bodies).sort()).toEqual([...paths, ...paths.map((p) => `bin2/${p}`)].sort());
+    // Shape 2 and binary layout 3, at the paths the Worker reads by default.
+    expect(Object.keys(bodies).sort()).toEqual([...paths, ...paths.map((p) => `bin3/${p}`)].sort());
 
     const first = paths[3]!;
     const grid = await decodeStored<{ version: string; h: number; series: unknown[]; missing: string[] }>(bodies[first]!);
     expect(grid).toMatchObject({ version, h: 7, missing: ["c1/s1/p2"] });
     expect(grid.series).toHaveLength(3);
-    expect(grid.series[0]).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1"));
-    const binary = decodeBinary(await gunzip(fromBase64(bodies[`bin2/${first}`]!)));
+    expect(grid.series[0]).toEqual({ city: "c1", store: "s1", product: "p1", ...stepPayload(version, "2026-10-31", 7, "c1", "s1", "p1") });
+    const binary = decodeBinary(await gunzip(fromBase64(bodies[`bin3/${first}`]!)));
     expect(binary.series.map((s) => s.product)).toEqual(["p1", "p1", "p2"]);
     expect(Array.from(binary.arrays[0]!.point)).toEqual(seriesPayload(version, "2026-10-31", 7, "c1", "s1", "p1").point);
     // Staged like the version's other keys until its commit persists them.

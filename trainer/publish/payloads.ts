@@ -4,6 +4,7 @@
 import { HORIZONS, type Horizon } from "../../edge/contract/keys.ts";
 import { encodeStored } from "../../edge/contract/codec.ts";
 import { addDays } from "../days.ts";
+import { toStepPayload, type ForecastShape } from "../../edge/contract/shape.ts";
 import {
   DEFAULT_ROUNDING_SHARE, precisionStep, roundToStep, roundUnits, type BacktestAccuracy, type SeriesHistory, type SeriesPayload,
 } from "../../edge/contract/payload.ts";
@@ -28,6 +29,8 @@ export interface PayloadContext {
   level: number;
   /** Share of a day's interval width rounding may move a value by (ROUNDING_SHARE); 0: three decimals. */
   roundingShare?: number;
+  /** The JSON shape stored (FORECAST_SHAPE): v2, integers in steps without the identity the URL names (the default); v1, the values with it. */
+  shape?: ForecastShape;
 }
 
 export async function encodeHorizons(forecast: SeriesForecast, context: PayloadContext): Promise<Record<Horizon, string>> {
@@ -55,7 +58,7 @@ export async function encodeHorizons(forecast: SeriesForecast, context: PayloadC
       upper: roundToStep(forecast.upper.slice(0, h), step),
       ...promoDaysWithin(forecast.promoDays, h),
     };
-    return [h, await encodeStored(payload)] as const;
+    return [h, await encodeStored(context.shape === "v1" ? payload : toStepPayload(payload))] as const;
   }));
   return Object.fromEntries(entries) as Record<Horizon, string>;
 }

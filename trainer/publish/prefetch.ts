@@ -8,12 +8,13 @@
 // Worker would build: same code (gridBody, binaryGzip), same cache paths
 // (gridCachePath), only compressed harder, since it is done once.
 import type { Redis } from "@upstash/redis";
-import { binaryGzip, binaryTag } from "../../edge/binary-format.ts";
+import { binaryGzip, binaryLayoutFor, binaryTag } from "../../edge/binary-format.ts";
 import { toBase64 } from "../../edge/contract/codec.ts";
 import { edgeKeys } from "../../edge/contract/edge-keys.ts";
 import { isHorizon, keys } from "../../edge/contract/keys.ts";
 import type { Manifest } from "../../edge/contract/payload.ts";
 import { gridBody, PUBLISHED_GZIP_LEVEL } from "../../edge/contract/grid-body.ts";
+import { fieldIdentity, gridEntryText, shapePath, type ForecastShape } from "../../edge/contract/shape.ts";
 import { canonicalGridQuery, gridCachePath, gridFields, hotGridMember, MAX_GRID_SERIES, parseHotGridMember, planGrid } from "../../edge/contract/grid.ts";
 
 export interface PrefetchOptions {
@@ -24,6 +25,8 @@ export interface PrefetchOptions {
   topN: number;
   /** Lifetime of the staged bodies; the version's commit makes them permanent (keys.versionKeys). */
   ttlSeconds: number;
+  /** The JSON shape the version's payloads are stored in (FORECAST_SHAPE): its bodies are published in it, at its paths. */
+  shape?: ForecastShape;
 }
 
 export interface PrefetchReport {
@@ -37,12 +40,14 @@ export interface PrefetchReport {
 
 /** Upstash refuses requests over 10 MB; bodies are written in pipelines well under it. */
 const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
-const BINARY_TAG = binaryTag("v2");
 
 export async function publishPrefetch(redis: Redis, options: PrefetchOptions): Promise<PrefetchReport> {
   const report: PrefetchReport = { published: 0, skipped: 0, bytes: 0, grids: [] };
   if (options.topN <= 0) return report;
   const { prefix, version, manifest } = options;
+  const shape = options.shape ?? "v2";
+  // The paths the Worker reads with the same shape (serve-forecast.ts); the binary body is the layout that goes with it.
+  const layout = binaryLayoutFor(shape, "v2");
   const hot = await redis.zrange<string[]>(edgeKeys(prefix).hotGrids, 0, options.topN - 1, { rev: true });
   await trimHot(redis, edgeKeys(prefix).hotSeries);
   await trimHot(redis, edgeKeys(prefix).hotGrids);
@@ -79,12 +84,16 @@ export async function publishPrefetch(redis: Redis, options: PrefetchOptions): P
     }
     const fields = gridFields(plan);
     const values = (await redis.hmget(keys(prefix).horizon(version, parsed.h), ...fields)) as unknown as (string | null)[];
-    const json = gridBody({ version, origin: manifest.origin, h: parsed.h, level: manifest.level }, fields, values, PUBLISHED_GZIP_LEVEL);
-    const binary = binaryGzip(json, "v2", PUBLISHED_GZIP_LEVEL);
-    const { cachePath } = await gridCachePath(version, parsed.h, parsed.canonical);
-    batch[cachePath] = toBase64(json);
-    batch[`${BINARY_TAG}/${cachePath}`] = toBase64(binary);
-    batchBytes += batch[cachePath]!.length + batch[`${BINARY_TAG}/${cachePath}`]!.length;
+    const h = parsed.h;
+    const json = gridBody({ version, origin: manifest.origin, h, level: manifest.level }, fields, values,
+      { level: PUBLISHED_GZIP_LEVEL, entry: (text, field) => gridEntryText(text, shape, fieldIdentity(field, version, h)) });
+    const binary = binaryGzip(json, layout, PUBLISHED_GZIP_LEVEL);
+    const { cachePath } = await gridCachePath(version, h, parsed.canonical);
+    const jsonPath = shapePath(shape, cachePath);
+    const binaryPath = `${binaryTag(layout)}/${jsonPath}`;
+    batch[jsonPath] = toBase64(json);
+    batch[binaryPath] = toBase64(binary);
+    batchBytes += batch[jsonPath]!.length + batch[binaryPath]!.length;
     report.bytes += json.byteLength + binary.byteLength;
     report.published++;
     report.grids.push(published);

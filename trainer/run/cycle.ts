@@ -161,7 +161,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
       const family = findCandidate(model)?.family ?? (model.startsWith("ensemble:") ? "ensemble" : model);
       families[family] = (families[family] ?? 0) + 1;
       const encoded = await encodeHorizons({ city: record.city, store: record.store, product: record.product, model, mase: result.ok ? result.metrics.mase : null, ...forecast, promoDays: record.planned },
-        { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
+        { version, origin: origin!, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE, shape: config.FORECAST_SHAPE });
       // Recent actuals and backtest accuracy ride along with the forecasts, for the explorer page.
       const history = config.PUBLISHED_HISTORY_DAYS > 0
         ? await encodeHistory({ city: record.city, store: record.store, product: record.product, model, start: record.start, units: record.units,
@@ -212,7 +212,7 @@ export async function runCycle(config: TrainerConfig, deps: CycleDeps): Promise<
     manifest.accuracy = quality.accuracy();
     if (config.PROMO_PLAN) manifest.plan = { loadedAt: await planLoadedAt(sql), series: plannedSeries };
     // The grids asked for most, built once and committed with the version (docs/edge-api.md, "Predictive prefetch").
-    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400 });
+    const { grids, ...prefetch } = await publishPrefetch(redis, { prefix: config.KEY_PREFIX, version, manifest, topN: config.PREFETCH_TOP_N, ttlSeconds: 86_400, shape: config.FORECAST_SHAPE });
     if (grids.length > 0) manifest.prebuiltGrids = grids;
     if (prefetch.published > 0) log.info({ runId, version, ...prefetch }, "grid bodies published");
     await deps.beforeCommit?.();

@@ -51,7 +51,7 @@ export class ForecastQuality {
 
   static async start(config: TrainerConfig, deps: { sql: Sql; redis: Redis; version: string }): Promise<ForecastQuality> {
     const fit = fitOptionsFor(config, await loadHolidays(deps.sql, config.HOLIDAY_CALENDAR));
-    const rollback = new ProphetRollback(deps.redis, { prefix: config.KEY_PREFIX, version: deps.version, chunkSize: config.PUBLISH_CHUNK, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE });
+    const rollback = new ProphetRollback(deps.redis, { prefix: config.KEY_PREFIX, version: deps.version, chunkSize: config.PUBLISH_CHUNK, level: config.INTERVAL_LEVEL, roundingShare: config.ROUNDING_SHARE, shape: config.FORECAST_SHAPE });
     return new ForecastQuality(config, fit, rollback);
   }
 
