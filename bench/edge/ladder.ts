@@ -46,6 +46,12 @@ const steps: Record<string, (request: Request, env: LadderEnv) => Response | Pro
     console.log(LINE);
     return hello();
   },
+  // The same line logged from 24 frames down, as a frame inside a router's dispatch is.
+  "log-deep": (request) => {
+    const down = (depth: number): void => (depth === 0 ? console.log(objectLine(request)) : down(depth - 1));
+    down(24);
+    return hello();
+  },
   "log-object": (request) => {
     console.log(objectLine(request));
     return hello();

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     for (const file of ["cache-service.js", "hello.js", "floor.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
     // The runtime ladder (ladder.ts): one rung per socket, each one step on its own.
     buildSync({ entryPoints: [join(here, "ladder.ts")], bundle: true, format: "esm", platform: "neutral", outfile: join(work, "ladder.js"), logLevel: "silent" });
-    const rungs = ["log-constant", "log-object", "limit", "headers", "headers-prepared", "hono", "hono-3-middleware", "store-read"];
+    const rungs = ["log-constant", "log-object", "log-deep", "limit", "headers", "headers-prepared", "hono", "hono-3-middleware", "store-read"];
     const { cachePath: wholeGrid } = await gridCachePath(version, H, canonicalGridQuery({ city: "*", store: "*", product: "*" }));
     const storeRead = { STORE_URL: store.url, STORE_TOKEN: token, STORE_COMMAND: JSON.stringify(["HGET", keys(prefix).prefetch(version), wholeGrid]) };
     const plain: PlainWorker[] = [{ name: "floor", module: "floor.js", port: await benchPort() }];
@@ -140,6 +140,7 @@ async function main(): Promise<void> {
       // One step at a time on top of hello world (ladder.ts): what the runtime charges for each.
       { name: "runtime: hello world + console.log of a constant string", origin: plainOrigin("ladder-log-constant"), path: seriesPath, series: 1, warm: 1 },
       { name: "runtime: hello world + console.log of a JSON object built per request", origin: plainOrigin("ladder-log-object"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: hello world + the same line logged 24 frames down", origin: plainOrigin("ladder-log-deep"), path: seriesPath, series: 1, warm: 1 },
       { name: "runtime: hello world + await the rate-limit binding", origin: plainOrigin("ladder-limit"), path: seriesPath, series: 1, warm: 1 },
       { name: "runtime: the series answer (398 gzip bytes, 11 headers from a record)", origin: plainOrigin("ladder-headers"), path: seriesPath, series: 1, warm: 1 },
       { name: "runtime: the series answer, headers from a prepared Headers object", origin: plainOrigin("ladder-headers-prepared"), path: seriesPath, series: 1, warm: 1 },
