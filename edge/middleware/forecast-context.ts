@@ -1,7 +1,7 @@
-// What every forecast, history and meta route reads (its handler wrapped in
-// withForecastContext): the validated
-// configuration, the store client (both built once per isolate) and the
-// version to read (pinned or live), recorded as the `pointer` stage.
+// What every forecast, history and meta route reads, its handler wrapped in
+// withForecastContext: the validated configuration, the store client (both
+// built once per isolate) and the version to read (pinned or live), recorded
+// as the `pointer` stage.
 // Everything after it keys caches by this version, so a new publish is never
 // hidden by an older cached entry. A bad environment fails here, with every
 // problem listed, before any route runs.
@@ -24,7 +24,7 @@ export function requestOrigin(c: Context): string {
   return url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
 }
 
-function settle(c: Context<any>, config: EdgeConfig, store: ForecastStore, version: ResolvedVersion, started: number): void {
+function settle(c: Context<AppEnv, string>, config: EdgeConfig, store: ForecastStore, version: ResolvedVersion, started: number): void {
   stage(c, "pointer", started, `${version.pinned ? "pinned-" : ""}${version.source}${version.stale ? `-stale-${version.stale}` : ""}`);
   c.set("config", config);
   c.set("store", store);
@@ -36,7 +36,7 @@ function settle(c: Context<any>, config: EdgeConfig, store: ForecastStore, versi
  * middleware layer of its own, so the hot path pays no dispatch, and no
  * promise while the remembered pointer is fresh.
  */
-export function withForecastContext<E extends AppEnv, P extends string>(handler: (c: Context<E, P>) => Response | Promise<Response>): (c: Context<E, P>) => Response | Promise<Response> {
+export function withForecastContext<P extends string>(handler: (c: Context<AppEnv, P>) => Response | Promise<Response>): (c: Context<AppEnv, P>) => Response | Promise<Response> {
   return function forecastContextHandler(c) {
     const config = readConfig(c.env);
     const store = storeFor(config);
