@@ -4,7 +4,6 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import type { Env } from "./config.ts";
 import { handleError, handleNotFound } from "./errors.ts";
-import { access } from "./middleware/access.ts";
 import { adminToken } from "./middleware/admin-token.ts";
 import { requestFrame } from "./middleware/request-frame.ts";
 import { warmPrefetched } from "./prefetch-warm.ts";
@@ -24,12 +23,12 @@ export type { Env };
 // The Hono app itself, for what reads its routes (the OpenAPI test).
 export { app };
 
-// Everything under /v1: the key and the rate limit are decided first, for
-// every route the sub-app holds, so a route added here is guarded without
-// being listed. Admin routes add the admin token; read routes take the
-// forecast context (middleware/forecast-context.ts) themselves.
+// Everything under /v1: the key and the rate limit are decided first by the
+// request frame for every path under /v1 (middleware/access.ts), so a route
+// added here is guarded without being listed. Admin routes add the admin
+// token; read routes take the forecast context (middleware/forecast-context.ts)
+// themselves.
 const api = new Hono<AppEnv>()
-  .use(access())
   .use("/admin/*", adminToken(), adminBodyLimit())
   .route("/", forecastRoute)
   .route("/", gridRoute)
@@ -39,15 +38,14 @@ const api = new Hono<AppEnv>()
   .route("/", adminRetrainRoute)
   .route("/", openApiRoute((): Documented => app));
 
-// The frame runs CORS first, so every answer carries its headers, refusals included.
+// The frame runs CORS first, so every answer carries its headers, refusals
+// included; then the key and the limit for /v1 and the reference page.
 const app = new Hono<AppEnv>()
   .use(requestFrame())
   .route("/v1", api)
   .use("/metrics", adminToken())
   .route("/", metricsRoute)
   .route("/", healthRoute)
-  .use(`${DOCS_PATH}/*`, access())
-  .use(DOCS_PATH, access())
   .route("/", docsPageRoute)
   .route("/", explorerRoute);
 

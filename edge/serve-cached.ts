@@ -37,13 +37,15 @@ export async function serveCached(c: Context<AppEnv>, { path, etag, published, l
   const inMemory = remembered(config, key);
   if (inMemory) return hit(c, started, "memory", inMemory, etag, options);
   const cache = new ForecastCache(config, requestOrigin(c), (work) => c.executionCtx.waitUntil(work));
-  const cached = await cache.get(key);
+  const cached = cache.enabled ? await cache.get(key) : null;
   if (cached) return hit(c, started, cached.tier, cached.body, etag, options);
   stage(c, "cache", started, cache.enabled ? "miss" : "off");
   recordCache(cache.enabled ? "miss" : "off");
   const gzip = (await published?.()) ?? (await load());
   const body = { gzip, etag };
-  return forecastResponse(c.req.raw, body, options, cache.put(key, body));
+  const kept = cache.put(key, body);
+  // Headers are kept for the next answer only when the body is kept.
+  return forecastResponse(c.req.raw, body, options, cache.enabled ? kept : undefined);
 }
 
 function hit(c: Context<AppEnv>, started: number, tier: CacheTier, body: RememberedBody, etag: string, options: ForecastResponseOptions): Response {

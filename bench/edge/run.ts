@@ -20,15 +20,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
+import { buildSync } from "esbuild";
 import { startUpstashLocal } from "../../upstash-local/server.ts";
 import { catalogue, publishVersion } from "../../test/edge/publish.ts";
 import { keys } from "../../edge/contract/keys.ts";
+import { canonicalGridQuery, gridCachePath } from "../../edge/contract/grid.ts";
 import { publishPrefetch } from "../../trainer/publish/prefetch.ts";
 import { buildBundle, bundleCompatibilityDate, cpuSeconds } from "./bundle.ts";
 import { benchPort } from "./ports.ts";
 import { measureStoreClients } from "./store-clients.ts";
 import { runLoad, sampleAnswer, type LoadResult } from "./load.ts";
-import { workerdConfig, type ForecastVariant } from "./workerd-config.ts";
+import { workerdConfig, type ForecastVariant, type PlainWorker } from "./workerd-config.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -104,13 +106,20 @@ async function main(): Promise<void> {
       variants.push({ name: "before-off", port: await benchPort(), env: { EDGE_CACHE: "off" }, bundle: "baseline.js" });
     }
     const helloPort = await benchPort();
-    const floorPort = await benchPort();
     for (const file of ["cache-service.js", "hello.js", "floor.js", "rate-limit-binding.js"]) copyFileSync(join(here, file), join(work, file));
+    // The runtime ladder (ladder.ts): one rung per socket, each one step on its own.
+    buildSync({ entryPoints: [join(here, "ladder.ts")], bundle: true, format: "esm", platform: "neutral", outfile: join(work, "ladder.js"), logLevel: "silent" });
+    const rungs = ["log-constant", "log-object", "log-deep", "limit", "headers", "headers-prepared", "hono", "hono-3-middleware", "store-read"];
+    const { cachePath: wholeGrid } = await gridCachePath(version, H, canonicalGridQuery({ city: "*", store: "*", product: "*" }));
+    const storeRead = { STORE_URL: store.url, STORE_TOKEN: token, STORE_COMMAND: JSON.stringify(["HGET", keys(prefix).prefetch(version), wholeGrid]) };
+    const plain: PlainWorker[] = [{ name: "floor", module: "floor.js", port: await benchPort() }];
+    for (const step of rungs) plain.push({ name: `ladder-${step}`, module: "ladder.js", port: await benchPort(), env: { STEP: step, ...storeRead } });
+    const plainOrigin = (name: string) => `http://127.0.0.1:${plain.find((w) => w.name === name)!.port}`;
     writeFileSync(join(work, "config.capnp"), workerdConfig({
       bundle: "index.js", cacheService: "cache-service.js", hello: "hello.js", compatibilityDate,
       rateLimit: { module: "rate-limit-binding.js", limit, period: 60 },
       bindings: { UPSTASH_REDIS_REST_URL: store.url, UPSTASH_REDIS_REST_TOKEN: token, KEY_PREFIX: prefix, RATE_LIMIT: String(limit), RATE_LIMIT_WINDOW: "60" },
-      variants, helloPort, floor: { module: "floor.js", port: floorPort },
+      variants, helloPort, plain,
     }));
     // Request logs are on, as shipped: workerd writes them here, as Cloudflare would keep them.
     const logPath = join(work, "workerd.log");
@@ -128,7 +137,18 @@ async function main(): Promise<void> {
     const hello = { origin: `http://127.0.0.1:${helloPort}`, path: () => "/" };
     const allScenarios = [
       // What a memory hit cannot go below with logs and the limit on (floor.js).
-      { name: "floor: limit, log line, the same headers and body, nothing else", origin: `http://127.0.0.1:${floorPort}`, path: seriesPath, series: 1, warm: 1 },
+      // One step at a time on top of hello world (ladder.ts): what the runtime charges for each.
+      { name: "runtime: hello world + console.log of a constant string", origin: plainOrigin("ladder-log-constant"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: hello world + console.log of a JSON object built per request", origin: plainOrigin("ladder-log-object"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: hello world + the same line logged 24 frames down", origin: plainOrigin("ladder-log-deep"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: hello world + await the rate-limit binding", origin: plainOrigin("ladder-limit"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: the series answer (398 gzip bytes, 11 headers from a record)", origin: plainOrigin("ladder-headers"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: the series answer, headers from a prepared Headers object", origin: plainOrigin("ladder-headers-prepared"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: one store read with fetch, base64 decoded, the grid answered", origin: plainOrigin("ladder-store-read"), path: gridPath, series: 125, warm: 1 },
+      { name: "runtime: the series answer through Hono's router", origin: plainOrigin("ladder-hono"), path: seriesPath, series: 1, warm: 1 },
+      { name: "runtime: the series answer through Hono, 3 async middleware", origin: plainOrigin("ladder-hono-3-middleware"), path: seriesPath, series: 1, warm: 1 },
+      // What a memory hit cannot go below with logs and the limit on (floor.js).
+      { name: "floor: limit, log line, the same headers and body, nothing else", origin: plainOrigin("floor"), path: seriesPath, series: 1, warm: 1 },
       { name: "series, memory hit", origin: origin("defaults"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, Cache API hit (MEMORY_CACHE_MB=0)", origin: origin("cacheapi"), path: seriesPath, series: 1, warm: fields.length },
       { name: "series, miss (EDGE_CACHE=off)", origin: origin("off"), path: seriesPath, series: 1, warm: 20 },

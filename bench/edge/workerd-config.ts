@@ -13,6 +13,14 @@ export interface ForecastVariant {
   bundle?: string;
 }
 
+export interface PlainWorker {
+  name: string;
+  /** Module path, relative to the config file's folder. */
+  module: string;
+  port: number;
+  env?: Record<string, string>;
+}
+
 export interface WorkerdConfigOptions {
   /** Module paths are embedded relative to the config file's folder. */
   bundle: string;
@@ -25,8 +33,8 @@ export interface WorkerdConfigOptions {
   bindings: Record<string, string>;
   variants: ForecastVariant[];
   helloPort: number;
-  /** The floor Worker (floor.js) and its port, with the same rate-limit binding; absent: not served. */
-  floor?: { module: string; port: number };
+  /** Plain Workers (floor.js, the runtime ladder) each on its own port, with the same rate-limit binding and their own text bindings. */
+  plain?: PlainWorker[];
 }
 
 const text = (value: string) => JSON.stringify(value);
@@ -58,14 +66,16 @@ export function workerdConfig(options: WorkerdConfigOptions): string {
     (v) => `(name = ${text(v.name)}, address = "127.0.0.1:${v.port}", http = (), service = ${text(`forecast-${v.name}`)})`,
   );
   sockets.push(`(name = "hello", address = "127.0.0.1:${options.helloPort}", http = (), service = "hello")`);
-  const floor = options.floor
-    ? `(name = "floor", worker = (
-      modules = [(name = "floor.js", esModule = embed ${text(options.floor.module)})],
+  const plain = (options.plain ?? []).map((worker) => {
+    sockets.push(`(name = ${text(worker.name)}, address = "127.0.0.1:${worker.port}", http = (), service = ${text(worker.name)})`);
+    const bindings = Object.entries(worker.env ?? {}).map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`);
+    return `(name = ${text(worker.name)}, worker = (
+      modules = [(name = "index.js", esModule = embed ${text(worker.module)})],
       compatibilityDate = ${text(options.compatibilityDate)},
-      bindings = [${limiterBinding(options).join(", ")}],
-    )),`
-    : "";
-  if (options.floor) sockets.push(`(name = "floor", address = "127.0.0.1:${options.floor.port}", http = (), service = "floor")`);
+      bindings = [${[...bindings, ...limiterBinding(options)].join(", ")}],
+      globalOutbound = "loopback",
+    )),`;
+  });
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -79,7 +89,7 @@ const config :Workerd.Config = (
       modules = [(name = "hello.js", esModule = embed ${text(options.hello)})],
       compatibilityDate = ${text(options.compatibilityDate)},
     )),
-    ${floor}
+    ${plain.join("\n    ")}
     # The benchmark's store is on loopback, which the default "public" network refuses.
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],

@@ -73,24 +73,36 @@ function policyOf(config: EdgeConfig): Readonly<Record<string, string>> {
  * Counts one request against the identifier (`key:<id>` or `ip:<address>`).
  * Null when limiting is off; throws RateLimitedError (429) past the limit.
  */
-export async function decideRateLimit(config: EdgeConfig, env: Env, redis: () => Redis, identifier: string): Promise<RateLimitDecision | null> {
-  const { rateLimit, rateLimitWindowSeconds, rateLimitBackend } = config.production;
-  if (rateLimit === 0) return null;
+export function decideRateLimit(config: EdgeConfig, env: Env, redis: () => Redis, identifier: string): Promise<RateLimitDecision | null> {
+  const { rateLimit } = config.production;
+  if (rateLimit === 0) return Promise.resolve(null);
+  // The binding's answer is the whole decision: one promise, no async frame of this function's own.
+  if (config.production.rateLimitBackend === "binding") return bindingDecision(config, env, identifier);
+  return storeDecision(config, redis, identifier);
+}
+
+function letThrough(err: unknown): null {
+  console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable; request let through", error: String(err).slice(0, 200) }));
+  return null;
+}
+
+function bindingDecision(config: EdgeConfig, env: Env, identifier: string): Promise<RateLimitDecision | null> {
   const policy = policyOf(config);
-
-  if (rateLimitBackend === "binding") {
-    let success: boolean;
-    try {
-      ({ success } = await env.RATE_LIMITER!.limit({ key: `${config.keyPrefix}|${identifier}` }));
-    } catch (err) {
-      console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable; request let through", error: String(err).slice(0, 200) }));
-      return null;
-    }
-    // The binding's windows are fixed: a window is the longest wait.
-    if (!success) throw refused(config, identifier, rateLimitWindowSeconds, policy);
-    return { headers: policy };
+  let asked: Promise<{ success: boolean }>;
+  try {
+    asked = env.RATE_LIMITER!.limit({ key: `${config.keyPrefix}|${identifier}` });
+  } catch (err) {
+    return Promise.resolve(letThrough(err));
   }
+  return asked.then(({ success }) => {
+    // The binding's windows are fixed: a window is the longest wait.
+    if (!success) throw refused(config, identifier, config.production.rateLimitWindowSeconds, policy);
+    return { headers: policy };
+  }, letThrough);
+}
 
+async function storeDecision(config: EdgeConfig, redis: () => Redis, identifier: string): Promise<RateLimitDecision | null> {
+  const policy = policyOf(config);
   if (Date.now() < storeFailingUntil) return null;
   const started = performance.now();
   let result: Awaited<ReturnType<Ratelimit["limit"]>>;
@@ -99,8 +111,7 @@ export async function decideRateLimit(config: EdgeConfig, env: Env, redis: () =>
   } catch (err) {
     recordStoreCall(performance.now() - started, false);
     storeFailingUntil = Date.now() + FAILURE_BACKOFF_MS;
-    console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable; request let through", error: String(err).slice(0, 200) }));
-    return null;
+    return letThrough(err);
   }
   if (result.reason === "timeout") {
     // The limiter gave up waiting and let the request through: it knows nothing to tell the client.

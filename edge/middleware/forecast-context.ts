@@ -1,10 +1,11 @@
-// What every forecast, history and meta route reads: the validated
-// configuration, the store client (both built once per isolate) and the
-// version to read (pinned or live), recorded as the `pointer` stage.
+// What every forecast, history and meta route reads, its handler wrapped in
+// withForecastContext: the validated configuration, the store client (both
+// built once per isolate) and the version to read (pinned or live), recorded
+// as the `pointer` stage.
 // Everything after it keys caches by this version, so a new publish is never
 // hidden by an older cached entry. A bad environment fails here, with every
 // problem listed, before any route runs.
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig, type EdgeConfig } from "../config.ts";
 import { storeFor, type ForecastStore } from "../store.ts";
@@ -23,15 +24,20 @@ export function requestOrigin(c: Context): string {
   return url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
 }
 
-function settle(c: Context<AppEnv>, config: EdgeConfig, store: ForecastStore, version: ResolvedVersion, started: number): void {
+function settle(c: Context<AppEnv, string>, config: EdgeConfig, store: ForecastStore, version: ResolvedVersion, started: number): void {
   stage(c, "pointer", started, `${version.pinned ? "pinned-" : ""}${version.source}${version.stale ? `-stale-${version.stale}` : ""}`);
   c.set("config", config);
   c.set("store", store);
   c.set("version", version);
 }
 
-export function forecastContext(): MiddlewareHandler<AppEnv> {
-  return function forecastContextMiddleware(c, next) {
+/**
+ * Wraps a read route's handler: the context is set before it runs. Not a
+ * middleware layer of its own, so the hot path pays no dispatch, and no
+ * promise while the remembered pointer is fresh.
+ */
+export function withForecastContext<P extends string>(handler: (c: Context<AppEnv, P>) => Response | Promise<Response>): (c: Context<AppEnv, P>) => Response | Promise<Response> {
+  return function forecastContextHandler(c) {
     const config = readConfig(c.env);
     const store = storeFor(config);
     const started = performance.now();
@@ -39,12 +45,12 @@ export function forecastContext(): MiddlewareHandler<AppEnv> {
     const fresh = freshVersion(config);
     if (fresh) {
       settle(c, config, store, fresh, started);
-      return next();
+      return handler(c);
     }
     return (async () => {
       const version = await resolveVersion(config, store, { origin: requestOrigin(c), waitUntil: (work) => c.executionCtx.waitUntil(work) });
       settle(c, config, store, version, started);
-      await next();
+      return handler(c);
     })();
   };
 }

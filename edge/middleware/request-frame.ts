@@ -1,15 +1,19 @@
 // The outermost step of every request, in one layer: CORS first (cors.ts),
-// then the request id and the URL limit; on the way out Server-Timing, the
-// request id on the answer, the /metrics count and one JSON log line. Each
-// layer of middleware costs the hot path promises and closures on every
-// request, so the project's own per-request steps share this one.
+// then the request id, the URL limit and, for every path under /v1 and the
+// reference page, the key and the rate limit (access.ts); on the way out the
+// limit's headers, Server-Timing, the request id on the answer, the /metrics
+// count and one JSON log line (request-log.ts). Each layer of middleware
+// costs the hot path promises and closures on every request, so the
+// project's own per-request steps share this one.
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig, type EdgeConfig } from "../config.ts";
 import { handleError, UrlTooLongError } from "../errors.ts";
 import { countRequest } from "../metrics.ts";
+import { requestLogLine } from "../request-log.ts";
 import { serverTimingHeader } from "../timing.ts";
+import { applyGrant, checkAccess, guardedPath, type AccessGrant } from "./access.ts";
 import { corsFor } from "./cors.ts";
 
 export interface FrameVariables {
@@ -50,9 +54,17 @@ async function framed(c: Context<AppEnv>, next: Next): Promise<void> {
   c.set("requestId", requestId);
   const timings: string[] = [];
   c.set("timings", timings);
-  const tooLong = urlTooLong(c);
-  if (tooLong) c.res = handleError(tooLong, c);
-  else await next();
+  let grant: AccessGrant | undefined;
+  try {
+    const tooLong = urlTooLong(c);
+    if (tooLong) throw tooLong;
+    if (guardedPath(c.req.path)) grant = await checkAccess(c);
+    await next();
+  } catch (err) {
+    // A refusal here (414, 401, 429) is answered as the routes' errors are.
+    c.res = handleError(err instanceof Error ? err : new Error(String(err)), c);
+  }
+  if (grant) applyGrant(c, grant);
   const ms = performance.now() - started;
   const headers = c.res.headers;
   headers.set("X-Request-Id", requestId);
@@ -70,19 +82,11 @@ async function framed(c: Context<AppEnv>, next: Next): Promise<void> {
   const status = c.res.status;
   if (metrics) countRequest(c, config, route === "*" || route === "/*" || route === "/v1/*" ? "unmatched" : route, status);
   if (requestLog) {
-    console.log(JSON.stringify({
-      level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
-      msg: "request",
-      requestId,
-      method: c.req.method,
-      path: c.req.path,
-      route,
-      status,
-      ms: Math.round(ms * 10) / 10,
-      // Set by the forecast context (not on health, metrics or refused requests).
-      version: c.get("version")?.id,
-      stale: c.get("version")?.stale,
-      apiKey: c.get("apiKeyId"),
+    // Set by the forecast context (not on health, metrics or refused requests).
+    const version = c.get("version");
+    console.log(requestLogLine({
+      requestId, method: c.req.method, path: c.req.path, route, status, ms,
+      version: version?.id, stale: version?.stale, apiKey: c.get("apiKeyId"),
       colo: (c.req.raw as { cf?: { colo?: string } }).cf?.colo,
     }));
   }

@@ -17,9 +17,9 @@ import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
 import { streamRefinement, wantsStream } from "./forecast-stream.ts";
-import { forecastContext } from "../middleware/forecast-context.ts";
+import { withForecastContext } from "../middleware/forecast-context.ts";
 
-export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", forecastContext(), async (c) => {
+export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:product", withForecastContext(async (c) => {
   const { city, store: storeCode, product } = valid(c, "param", seriesParams);
   const field = seriesField(city, storeCode, product);
   const { h } = valid(c, "query", forecastQuery);
@@ -49,6 +49,6 @@ export const forecastRoute = new Hono<AppEnv>().get("/forecast/:city/:store/:pro
   // Sampled only once answered: a series that does not exist never reaches the hot set.
   sampleHot(edgeKeys(config.keyPrefix).hotSeries, `h${h}|${field}`, config.production.hotSampleRate);
   return response;
-});
+}));
 
 describeRoutes(forecastRoute, { "GET /forecast/:city/:store/:product": describeForecast });

@@ -16,9 +16,9 @@ import { valid } from "../openapi/validate.ts";
 import { serveForecast } from "../serve-forecast.ts";
 import { stage } from "../timing.ts";
 import { chooseVariant, variantHeaders, variantNow, variantMaxAge, variantPath } from "../variant.ts";
-import { forecastContext } from "../middleware/forecast-context.ts";
+import { withForecastContext } from "../middleware/forecast-context.ts";
 
-export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), async (c) => {
+export const gridRoute = new Hono<AppEnv>().get("/forecast", withForecastContext(async (c) => {
   const { city, store: storeCodes, product, h } = valid(c, "query", gridQuery);
   const query: GridQuery = { city, store: storeCodes, product };
   const config = c.get("config");
@@ -61,6 +61,6 @@ export const gridRoute = new Hono<AppEnv>().get("/forecast", forecastContext(), 
     return loaded !== undefined && manifestHolds(loaded, query);
   });
   return response;
-});
+}));
 
 describeRoutes(gridRoute, { "GET /forecast": describeGrid });

@@ -18,10 +18,10 @@ import { describeRoutes } from "../openapi/documented.ts";
 import { valid } from "../openapi/validate.ts";
 import { serveHistory } from "../serve-history.ts";
 import { stage } from "../timing.ts";
-import { forecastContext } from "../middleware/forecast-context.ts";
+import { withForecastContext } from "../middleware/forecast-context.ts";
 
 export const historyRoute = new Hono<AppEnv>()
-  .get("/history/:city/:store/:product", forecastContext(), (c) => {
+  .get("/history/:city/:store/:product", withForecastContext((c) => {
     const { city, store: storeCode, product } = valid(c, "param", seriesParams);
     const field = seriesField(city, storeCode, product);
     const store = c.get("store");
@@ -42,8 +42,8 @@ export const historyRoute = new Hono<AppEnv>()
         return fromBase64(stored) as Uint8Array<ArrayBuffer>;
       },
     });
-  })
-  .get("/history", forecastContext(), async (c) => {
+  }))
+  .get("/history", withForecastContext(async (c) => {
     const query: GridQuery = valid(c, "query", historyGridQuery);
     const config = c.get("config");
     const store = c.get("store");
@@ -65,6 +65,6 @@ export const historyRoute = new Hono<AppEnv>()
         return gridBody({ version: version.id, origin, days: historyDays }, fields, values);
       },
     });
-  });
+  }));
 
 describeRoutes(historyRoute, { "GET /history/:city/:store/:product": describeHistory, "GET /history": describeHistoryGrid });

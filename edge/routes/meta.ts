@@ -3,11 +3,11 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { loadManifest } from "../manifest.ts";
 import { stage } from "../timing.ts";
-import { forecastContext } from "../middleware/forecast-context.ts";
+import { withForecastContext } from "../middleware/forecast-context.ts";
 import { describeMeta } from "../openapi/describe.ts";
 import { describeRoutes } from "../openapi/documented.ts";
 
-export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), async (c) => {
+export const metaRoute = new Hono<AppEnv>().get("/meta", withForecastContext(async (c) => {
   const config = c.get("config");
   const version = c.get("version");
   const started = performance.now();
@@ -23,6 +23,6 @@ export const metaRoute = new Hono<AppEnv>().get("/meta", forecastContext(), asyn
     "Cache-Control": `public, max-age=${Math.floor(config.pointerTtlMs / 1000)}`,
     "X-Forecast-Version": version.id,
   });
-});
+}));
 
 describeRoutes(metaRoute, { "GET /meta": describeMeta });
