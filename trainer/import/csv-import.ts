@@ -79,7 +79,11 @@ export class ImportRejectedError extends ImportError {
 
 export function openCsv(path: string): Readable {
   const file = createReadStream(path);
-  return path.endsWith(".gz") ? file.pipe(createGunzip()) : file;
+  if (!path.endsWith(".gz")) return file;
+  // pipe() does not pass the file's errors on (a missing file would be an unhandled 'error').
+  const gunzip = createGunzip();
+  file.on("error", (error) => gunzip.destroy(error));
+  return file.pipe(gunzip);
 }
 
 /** csv-parse's own errors (codes CSV_*) as bad_csv; anything else as it is. */
@@ -104,6 +108,8 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
     cityName: mapping.cityName !== undefined, storeName: mapping.storeName !== undefined, productName: mapping.productName !== undefined,
   };
   const rejects = options.rejectsPath ? new RejectsFile(options.rejectsPath) : null;
+  // Errors before the reading starts (a missing file) reach it through the records' iterator; without a listener they would crash the process.
+  input.on("error", () => {});
   let header: string[] | null = null;
 
   const reject = async (line: number, problem: RowProblem, record: string[]) => {
