@@ -69,6 +69,8 @@ const schema = z.object({
   FIT_TIMEOUT_SECONDS: int(0, 86_400).default(300),
   // The pointer moves only for a run newer than the live one (data origin, then run id); off: any run may.
   PUBLISH_FENCE: bool.default(true),
+  // `trainer import` into an empty sales table: COPY straight into it and build its indexes after (locks it until the import commits); off: stage and merge as into a table with rows.
+  IMPORT_BULK_LOAD: bool.default(true),
   RETENTION_DAYS: int(1, 365).default(7),
   PUBLISH_CHUNK: int(1, 5000).default(250),
   // Pooled seasonal profiles (sql/006) and the pooled candidate; see README "Pooled seasonal profiles".

@@ -24,6 +24,7 @@ export async function importCommand(file: string, flags: ImportFlags, log: Logge
     checkCity(flags.city);
     const report = await importCsv(sql, openCsv(file), {
       mapping, city: flags.city, rejectsPath: flags.rejects, delimiter: flags.delimiter, batchSize: flags.batchSize,
+      bulkLoad: config.IMPORT_BULK_LOAD,
       onBatch: (rows) => log.debug({ rows }, "loaded"),
     });
     const { badRows, ...summary } = report;

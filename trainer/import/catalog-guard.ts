@@ -57,6 +57,11 @@ export class CatalogGuard {
     return null;
   }
 
+  /** Whether a row has named a code since the last `takePending`. */
+  get hasPending(): boolean {
+    return this.#pending.cities.length + this.#pending.stores.length + this.#pending.products.length > 0;
+  }
+
   /** Codes first named since the last call, with what the file says about them. */
   takePending(): NewDimensions {
     const pending = this.#pending;
@@ -87,18 +92,20 @@ export class CatalogGuard {
   }
 
   #remember(row: ImportRow): void {
-    const fresh = (kind: Dimension, code: string, source: string | null) => {
-      const seen = this.#seen[kind].get(code);
-      if (seen?.line !== undefined) return false;
-      // Catalog rows without a source (the seed's) take this file's spelling.
-      this.#seen[kind].set(code, { source: seen?.source ?? source, line: row.line });
-      return true;
-    };
-    if (fresh("store", row.store, row.storeSource)) {
+    if (this.#fresh("store", row.store, row.storeSource, row.line)) {
       this.#pending.stores.push({ code: row.store, name: row.storeName, source: row.storeSource, city: row.city });
       if (!this.#storeCity.has(row.store)) this.#storeCity.set(row.store, { city: row.city, line: row.line });
     }
-    if (fresh("product", row.product, row.productSource)) this.#pending.products.push({ code: row.product, name: row.productName, source: row.productSource });
-    if (fresh("city", row.city, row.citySource)) this.#pending.cities.push({ code: row.city, name: row.cityName, source: row.citySource });
+    if (this.#fresh("product", row.product, row.productSource, row.line)) this.#pending.products.push({ code: row.product, name: row.productName, source: row.productSource });
+    if (this.#fresh("city", row.city, row.citySource, row.line)) this.#pending.cities.push({ code: row.city, name: row.cityName, source: row.citySource });
+  }
+
+  /** Whether this file names the code for the first time (a method, not a closure: it runs for every row). */
+  #fresh(kind: Dimension, code: string, source: string | null, line: number): boolean {
+    const seen = this.#seen[kind].get(code);
+    if (seen?.line !== undefined) return false;
+    // Catalog rows without a source (the seed's) take this file's spelling.
+    this.#seen[kind].set(code, { source: seen?.source ?? source, line });
+    return true;
   }
 }

@@ -1,19 +1,23 @@
-// Streams a sales CSV (gzipped or not) into Postgres: parsed by csv-parse,
-// checked row by row (catalog-guard.ts for what the catalog allows), staged
-// with COPY and merged set-based batch by batch (staging.ts, merge.ts), all
-// in one transaction. By default one bad row loads nothing, whichever batch
+// Streams a sales CSV (gzipped or not) into Postgres: read into records
+// (records.ts), checked row by row (catalog-guard.ts for what the catalog
+// allows, duplicates.ts for keys named twice), staged with COPY and merged
+// set-based batch by batch (staging.ts, merge.ts), or copied straight into an
+// empty `sales` (bulk-load.ts), all in one transaction. By default one bad row loads nothing, whichever batch
 // it is in; with a rejects file the good rows load and the bad ones are
 // written there with their line numbers.
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { parse } from "csv-parse";
 import type { Sql } from "../db/connect.ts";
+import { beginBulkLoad, type BulkLoad } from "./bulk-load.ts";
 import { CatalogGuard } from "./catalog-guard.ts";
+import { CatalogIds } from "./catalog-ids.ts";
+import { DuplicateKeys } from "./duplicates.ts";
 import { checkHeader, ImportError, type ColumnMapping } from "./mapping.ts";
 import { mergeStaged, upsertDimensions, type FileColumns } from "./merge.ts";
-import { latestAllowedDay, RowParser, type RowProblem } from "./rows.ts";
+import { csvRecords } from "./records.ts";
+import { latestAllowedDay, RowParser, type ImportRow, type RowProblem } from "./rows.ts";
 import { createStaging, isEmbedded, openStager, type Stager } from "./staging.ts";
 
 export interface ImportOptions {
@@ -31,6 +35,8 @@ export interface ImportOptions {
   insertStaging?: boolean;
   /** The last day a row may carry (YYYY-MM-DD); tomorrow in UTC by default. */
   latestDay?: string;
+  /** COPY straight into `sales` when it is empty, indexes built after (bulk-load.ts); false always stages and merges (IMPORT_BULK_LOAD=off). */
+  bulkLoad?: boolean;
   onBatch?: (rows: number) => void;
 }
 
@@ -52,8 +58,10 @@ export interface ImportReport {
   badRows: BadRow[];
   created: { cities: number; stores: number; products: number };
   committed: boolean;
-  /** How rows reached the staging table: COPY on Postgres, batched INSERTs on the embedded engine. */
+  /** How rows were staged: COPY on Postgres, batched INSERTs on the embedded engine. */
   staging: "copy" | "insert";
+  /** Whether the rows were copied straight into an empty `sales` (bulk-load.ts) instead of merged. */
+  bulk: boolean;
   ms: number;
 }
 
@@ -71,7 +79,11 @@ export class ImportRejectedError extends ImportError {
 
 export function openCsv(path: string): Readable {
   const file = createReadStream(path);
-  return path.endsWith(".gz") ? file.pipe(createGunzip()) : file;
+  if (!path.endsWith(".gz")) return file;
+  // pipe() does not pass the file's errors on (a missing file would be an unhandled 'error').
+  const gunzip = createGunzip();
+  file.on("error", (error) => gunzip.destroy(error));
+  return file.pipe(gunzip);
 }
 
 /** csv-parse's own errors (codes CSV_*) as bad_csv; anything else as it is. */
@@ -88,7 +100,7 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
   const reportLimit = options.reportLimit ?? 20;
   const report: ImportReport = {
     lines: 0, loaded: 0, changed: 0, repeated: 0, rejected: 0, badRows: [],
-    created: { cities: 0, stores: 0, products: 0 }, committed: false, staging: "copy", ms: 0,
+    created: { cities: 0, stores: 0, products: 0 }, committed: false, staging: "copy", bulk: false, ms: 0,
   };
   const { mapping } = options;
   const columns: FileColumns = {
@@ -96,10 +108,8 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
     cityName: mapping.cityName !== undefined, storeName: mapping.storeName !== undefined, productName: mapping.productName !== undefined,
   };
   const rejects = options.rejectsPath ? new RejectsFile(options.rejectsPath) : null;
-  const parser = input.pipe(parse({ info: true, skip_empty_lines: true, trim: false, delimiter: options.delimiter ?? ",", relax_column_count: true }));
-  input.on("error", (error) => parser.destroy(error));
-  // Errors before the loop below starts reading (a missing file) reach it through the iterator; without a listener they would crash the process.
-  parser.on("error", () => {});
+  // Errors before the reading starts (a missing file) reach it through the records' iterator; without a listener they would crash the process.
+  input.on("error", () => {});
   let header: string[] | null = null;
 
   const reject = async (line: number, problem: RowProblem, record: string[]) => {
@@ -113,71 +123,100 @@ export async function importCsv(sql: Sql, input: Readable, options: ImportOption
     report.staging = embedded ? "insert" : "copy";
     await sql.begin(async (begun) => {
       const tx = begun as unknown as Sql;
-      await createStaging(tx);
-      const guard = await CatalogGuard.load(tx);
+      const bulk: BulkLoad | null = options.bulkLoad === false || embedded ? null : await beginBulkLoad(tx);
+      report.bulk = bulk !== null;
+      if (!bulk) await createStaging(tx);
+      const [guard, ids] = await Promise.all([CatalogGuard.load(tx), CatalogIds.load(tx)]);
       let rows: RowParser | null = null;
-      // Key → the first line's values, to tell exact repeats from conflicting duplicates.
-      const seen = new Map<string, { line: number; value: string }>();
-      let stager: Stager | null = null;
-      let staged = 0;
+      const keys = new DuplicateKeys();
       const writing = () => rejects !== null || report.rejected === 0;
-      const merge = async () => {
+      // Good rows since the last flush. A flush waits for the previous batch's COPY (and merge) to finish,
+      // upserts the batch's new codes (COPY holds the connection, so nothing runs beside it), then hands
+      // the whole batch to COPY and lets Postgres load and merge it while the next batch is read.
+      let batch: ImportRow[] = [];
+      let loading: Promise<void> = Promise.resolve();
+      const settle = async () => {
+        const previous = loading;
+        loading = Promise.resolve();
+        await previous;
+      };
+      const flush = async () => {
+        const rows = batch;
+        batch = [];
         // All-or-nothing: once a row is bad nothing will commit, so stop writing and only check the rest.
-        if (stager && writing()) {
-          await stager.end();
-          const created = await upsertDimensions(tx, guard.takePending(), columns);
+        if (rows.length === 0 || !writing()) return;
+        await settle();
+        if (guard.hasPending) {
+          const created = await upsertDimensions(tx, guard.takePending(), columns, ids);
           report.created.cities += created.cities;
           report.created.stores += created.stores;
           report.created.products += created.products;
-          report.changed += await mergeStaged(tx, columns);
-          report.loaded += staged;
-          options.onBatch?.(report.loaded);
         }
-        stager = null;
-        staged = 0;
+        const stager: Stager = openStager(tx, embedded, bulk ? "sales" : "staging");
+        const queued = (async () => {
+          for (const row of rows) {
+            const backpressure = stager.add(row, ids.stores.get(row.store)!, ids.products.get(row.product)!);
+            if (backpressure) await backpressure;
+          }
+          await stager.end();
+          report.changed += bulk ? rows.length : await mergeStaged(tx, columns);
+          report.loaded += rows.length;
+          options.onBatch?.(report.loaded);
+        })();
+        // Awaited by the next flush; the handler only keeps a failure from being reported before then.
+        queued.catch(() => {});
+        loading = queued;
       };
 
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        if (header === null) {
-          header = record;
-          checkHeader(mapping, header);
-          rows = new RowParser(mapping, header, { defaultCity: options.city, latestDay: options.latestDay ?? latestAllowedDay() });
-          await rejects?.open(header);
-          continue;
+      try {
+        for await (const { records, lines } of csvRecords(input, options.delimiter ?? ",")) {
+          for (let i = 0; i < records.length; i++) {
+            const record = records[i];
+            const line = lines[i];
+            if (header === null) {
+              header = record;
+              checkHeader(mapping, header);
+              rows = new RowParser(mapping, header, { defaultCity: options.city, latestDay: options.latestDay ?? latestAllowedDay() });
+              await rejects?.open(header);
+              continue;
+            }
+            report.lines++;
+            if (record.length !== header.length) {
+              await reject(line, { code: "bad_columns", reason: `${record.length} fields where the header has ${header.length}` }, record);
+              continue;
+            }
+            const parsed = rows!.parse(record, line);
+            if (!parsed.ok) {
+              await reject(line, parsed, record);
+              continue;
+            }
+            const row = parsed.row;
+            const key = keys.key(row);
+            const first = keys.check(key, row);
+            if (first) {
+              if (first.same) report.repeated++;
+              else await reject(line, { code: "duplicate", reason: `duplicate of line ${first.line} (${row.store}, ${row.product}, ${row.day}) with different values` }, record);
+              continue;
+            }
+            const problem = guard.check(row);
+            if (problem) {
+              await reject(line, problem, record);
+              continue;
+            }
+            keys.remember(key, row);
+            if (!writing()) continue;
+            batch.push(row);
+            if (batch.length >= batchSize) await flush();
+          }
         }
-        report.lines++;
-        const line = info.lines;
-        if (record.length !== header.length) {
-          await reject(line, { code: "bad_columns", reason: `${record.length} fields where the header has ${header.length}` }, record);
-          continue;
-        }
-        const parsed = rows!.parse(record, line);
-        if (!parsed.ok) {
-          await reject(line, parsed, record);
-          continue;
-        }
-        const row = parsed.row;
-        const key = `${row.store}\u0000${row.product}\u0000${row.day}`;
-        const value = `${row.units}|${row.promo}|${row.price}`;
-        const first = seen.get(key);
-        if (first) {
-          if (first.value === value) report.repeated++;
-          else await reject(line, { code: "duplicate", reason: `duplicate of line ${first.line} (${row.store}, ${row.product}, ${row.day}) with different values` }, record);
-          continue;
-        }
-        const problem = guard.check(row);
-        if (problem) {
-          await reject(line, problem, record);
-          continue;
-        }
-        seen.set(key, { line, value });
-        if (!writing()) continue;
-        stager ??= openStager(tx, embedded);
-        await stager.add(row);
-        if (++staged >= batchSize) await merge();
+        await flush();
+        await settle();
+      } finally {
+        // A failure while a batch loads: let the COPY finish before the transaction rolls back.
+        await loading.catch(() => {});
       }
-      await merge();
       if (report.rejected > 0 && !rejects) throw new ImportRejectedError(report);
+      await bulk?.finish();
     });
     report.committed = true;
   } catch (error) {

@@ -1,11 +1,13 @@
 // The set-based half of an import: the batch's new catalog rows in one
-// statement per dimension, then the staged sales into `sales` in one UPDATE
-// and one INSERT of the new keys. Columns the file does not carry keep their
+// statement per dimension (their ids go back to the importer, which stages
+// rows by id), then the staged sales into `sales` in one UPDATE and one
+// INSERT of the new keys. Columns the file does not carry keep their
 // stored values (a new row gets the table's defaults), and a row whose values are
 // already stored is not rewritten, so a re-import of the same file writes
 // nothing and fires no update trigger.
 import type { Sql } from "../db/connect.ts";
 import type { NewDimensions } from "./catalog-guard.ts";
+import type { CatalogIds } from "./catalog-ids.ts";
 
 export interface FileColumns {
   promo: boolean;
@@ -22,7 +24,7 @@ export interface MergeCounts {
 }
 
 /** Upserts the batch's new codes. A name is overwritten only when the file has a name column; a store's city never is (the guard refused moves). */
-export async function upsertDimensions(tx: Sql, dims: NewDimensions, columns: FileColumns): Promise<MergeCounts["created"]> {
+export async function upsertDimensions(tx: Sql, dims: NewDimensions, columns: FileColumns, ids: CatalogIds): Promise<MergeCounts["created"]> {
   const created = { cities: 0, stores: 0, products: 0 };
   if (dims.cities.length) {
     const rows = await tx<{ inserted: boolean }[]>`
@@ -35,7 +37,7 @@ export async function upsertDimensions(tx: Sql, dims: NewDimensions, columns: Fi
     created.cities = rows.filter((r) => r.inserted).length;
   }
   if (dims.stores.length) {
-    const rows = await tx<{ inserted: boolean }[]>`
+    const rows = await tx<{ inserted: boolean; code: string; id: number; cityId: number }[]>`
       insert into store (code, name, source_code, city_id)
       select n.code, n.name, n.source, c.id
       from unnest(${dims.stores.map((s) => s.code)}::text[], ${dims.stores.map((s) => s.name)}::text[],
@@ -44,18 +46,20 @@ export async function upsertDimensions(tx: Sql, dims: NewDimensions, columns: Fi
       on conflict (code) do update
         set name = case when ${columns.storeName} then excluded.name else store.name end,
             source_code = coalesce(store.source_code, excluded.source_code)
-      returning (xmax = 0) as inserted`;
+      returning (xmax = 0) as inserted, code, id, city_id as "cityId"`;
     created.stores = rows.filter((r) => r.inserted).length;
+    ids.add(rows, []);
   }
   if (dims.products.length) {
-    const rows = await tx<{ inserted: boolean }[]>`
+    const rows = await tx<{ inserted: boolean; code: string; id: number }[]>`
       insert into product (code, name, source_code)
       select * from unnest(${dims.products.map((p) => p.code)}::text[], ${dims.products.map((p) => p.name)}::text[], ${dims.products.map((p) => p.source)}::text[])
       on conflict (code) do update
         set name = case when ${columns.productName} then excluded.name else product.name end,
             source_code = coalesce(product.source_code, excluded.source_code)
-      returning (xmax = 0) as inserted`;
+      returning (xmax = 0) as inserted, code, id`;
     created.products = rows.filter((r) => r.inserted).length;
+    ids.add([], rows);
   }
   return created;
 }
@@ -74,18 +78,14 @@ export async function mergeStaged(tx: Sql, columns: FileColumns): Promise<number
         promo = case when ${columns.promo} then g.promo else x.promo end,
         price = case when ${columns.price} then g.price else x.price end
     from import_staging g
-    join store st on st.code = g.store
-    join product p on p.code = g.product
-    where x.store_id = st.id and x.product_id = p.id and x.day = g.day
+    where x.store_id = g.store_id and x.product_id = g.product_id and x.day = g.day
       and (x.units, x.promo, x.price) is distinct from
           (g.units, case when ${columns.promo} then g.promo else x.promo end, case when ${columns.price} then g.price else x.price end)`;
   const inserted = await tx`
     insert into sales (city_id, store_id, product_id, day, units, promo, price)
-    select st.city_id, st.id, p.id, g.day, g.units, coalesce(g.promo, false), g.price
+    select g.city_id, g.store_id, g.product_id, g.day, g.units, coalesce(g.promo, false), g.price
     from import_staging g
-    join store st on st.code = g.store
-    join product p on p.code = g.product
-    where not exists (select 1 from sales x where x.store_id = st.id and x.product_id = p.id and x.day = g.day)
+    where not exists (select 1 from sales x where x.store_id = g.store_id and x.product_id = g.product_id and x.day = g.day)
     on conflict (store_id, product_id, day) do update
       set units = excluded.units,
           promo = case when ${columns.promo} then excluded.promo else sales.promo end,

@@ -31,6 +31,10 @@ export interface RowProblem {
 
 export type Parsed = { ok: true; row: ImportRow } | ({ ok: false } & RowProblem);
 
+function bad(code: string, reason: string): Parsed {
+  return { ok: false, code, reason };
+}
+
 const CODE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
 const TRUE = new Set(["1", "true", "t", "yes", "y"]);
@@ -99,49 +103,49 @@ export class RowParser {
   }
 
   parse(record: string[], line: number): Parsed {
-    const bad = (code: string, reason: string): Parsed => ({ ok: false, code, reason });
-    const field = (name: keyof ColumnMapping) => {
-      const i = this.#at[name];
-      return i === undefined ? undefined : (record[i] ?? "");
-    };
-
-    const dayText = field("date")!;
+    // No closures here: this runs once per line.
+    const dayText = this.#field(record, "date")!;
     const day = this.#day(dayText);
     if (typeof day !== "string") return { ok: false, ...day };
-    const unitsText = field("units")!;
+    const unitsText = this.#field(record, "units")!;
     const units = parseNumber(unitsText);
     if (units === null) return bad("bad_units", `units ${JSON.stringify(unitsText)} is not a number`);
     if (units < 0) return bad("negative_units", `units ${units} is negative`);
 
-    const storeText = field("store")!;
+    const storeText = this.#field(record, "store")!;
     const store = this.#code("store", storeText);
     if (!store) return bad("bad_code", `store ${JSON.stringify(storeText)} gives no usable code (letters, digits, - and _)`);
-    const productText = field("product")!;
+    const productText = this.#field(record, "product")!;
     const product = this.#code("product", productText);
     if (!product) return bad("bad_code", `product ${JSON.stringify(productText)} gives no usable code (letters, digits, - and _)`);
-    const cityText = field("city");
+    const cityText = this.#field(record, "city");
     const city = cityText === undefined ? this.#defaultCity : this.#code("city", cityText);
     if (!city) return bad("bad_code", `city ${JSON.stringify(cityText)} gives no usable code (letters, digits, - and _)`);
 
     let promo: boolean | null = null;
-    const promoText = field("promo");
+    const promoText = this.#field(record, "promo");
     if (promoText !== undefined) {
       const p = promoText.trim().toLowerCase();
       if (TRUE.has(p)) promo = true;
       else if (FALSE.has(p)) promo = false;
       else return bad("bad_promo", `promo ${JSON.stringify(promoText)} is not 1/0, true/false or yes/no`);
     }
-    const price = parsePrice(field("price"));
+    const price = parsePrice(this.#field(record, "price"));
     if (price !== null && typeof price === "object") return { ok: false, ...price };
     return {
       ok: true,
       row: {
         line, day, units, promo, price,
-        city, cityName: field("cityName")?.trim() || cityText?.trim() || city, citySource: cityText?.trim() ?? null,
-        store, storeName: field("storeName")?.trim() || storeText.trim(), storeSource: storeText.trim(),
-        product, productName: field("productName")?.trim() || productText.trim(), productSource: productText.trim(),
+        city, cityName: this.#field(record, "cityName")?.trim() || cityText?.trim() || city, citySource: cityText?.trim() ?? null,
+        store, storeName: this.#field(record, "storeName")?.trim() || storeText.trim(), storeSource: storeText.trim(),
+        product, productName: this.#field(record, "productName")?.trim() || productText.trim(), productSource: productText.trim(),
       },
     };
+  }
+
+  #field(record: string[], name: keyof ColumnMapping): string | undefined {
+    const i = this.#at[name];
+    return i === undefined ? undefined : (record[i] ?? "");
   }
 
   #code(kind: "city" | "store" | "product", text: string): string | null {

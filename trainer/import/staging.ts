@@ -1,5 +1,6 @@
 // Good rows go into a temporary staging table, batch by batch, before one
-// set-based merge per batch moves them into `sales` (merge.ts). On Postgres
+// set-based merge per batch moves them into `sales` (merge.ts), or, when
+// `sales` starts empty, straight into `sales` (bulk-load.ts). On Postgres
 // they stream in with COPY … FROM STDIN; the embedded PGlite server does not
 // answer COPY FROM STDIN over its socket (the statement hangs), so there the
 // same table is filled with one INSERT … SELECT from a JSON array per chunk.
@@ -7,6 +8,7 @@ import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import type { Sql } from "../db/connect.ts";
+import type { StoreId } from "./catalog-ids.ts";
 import type { ImportRow } from "./rows.ts";
 
 /** Rows per CopyData message: large enough that framing costs nothing, small enough to stream. */
@@ -14,9 +16,12 @@ const COPY_CHUNK_BYTES = 256 * 1024;
 /** Rows per INSERT on the embedded engine. */
 const JSON_CHUNK_ROWS = 10_000;
 
+/** Where rows go: the staging table, or `sales` itself on a bulk load (a row without promo then gets `sales`' default, false). */
+export type StageTarget = "staging" | "sales";
+
 export interface Stager {
-  /** Queues one row; resolves when it is safe to queue more (backpressure). */
-  add(row: ImportRow): Promise<void> | void;
+  /** Queues one row, by the ids of its store and product; resolves when it is safe to queue more (backpressure). */
+  add(row: ImportRow, store: StoreId, product: number): Promise<void> | void;
   /** Everything queued is in the staging table. */
   end(): Promise<void>;
 }
@@ -24,8 +29,11 @@ export interface Stager {
 /** Creates the staging table for this transaction; it is dropped at commit or rollback. */
 export async function createStaging(tx: Sql): Promise<void> {
   await tx`create temp table if not exists import_staging (
-    store text not null, product text not null, day date not null,
+    city_id integer not null, store_id integer not null, product_id integer not null, day date not null,
     units numeric not null, promo boolean, price numeric) on commit drop`;
+  // A batch's merge joins it to `sales` by key; with the default 4 MB the hash or sort of a
+  // re-import spills to disk in batches. Local to the import's transaction.
+  await tx`set local work_mem = '64MB'`;
 }
 
 export async function isEmbedded(sql: Sql): Promise<boolean> {
@@ -33,26 +41,27 @@ export async function isEmbedded(sql: Sql): Promise<boolean> {
   return row.embedded;
 }
 
-export function openStager(tx: Sql, embedded: boolean): Stager {
-  return embedded ? new JsonStager(tx) : new CopyStager(tx);
-}
-
-/** COPY's text format: tab-separated, \N for null. Codes are slugs and days are checked, so nothing needs escaping. */
-function copyLine(r: ImportRow): string {
-  return `${r.store}\t${r.product}\t${r.day}\t${r.units}\t${r.promo === null ? "\\N" : r.promo ? "t" : "f"}\t${r.price ?? "\\N"}\n`;
+export function openStager(tx: Sql, embedded: boolean, target: StageTarget): Stager {
+  return embedded ? new JsonStager(tx) : new CopyStager(tx, target);
 }
 
 class CopyStager implements Stager {
   readonly #tx: Sql;
+  readonly #target: StageTarget;
+  /** What COPY writes for a row without promo: null in staging (the stored value stays), `sales`' default on a bulk load. */
+  readonly #noPromo: string;
   #stream: Promise<Writable> | null = null;
   #buffer = "";
 
-  constructor(tx: Sql) {
+  constructor(tx: Sql, target: StageTarget) {
     this.#tx = tx;
+    this.#target = target;
+    this.#noPromo = target === "sales" ? "f" : "\\N";
   }
 
-  add(row: ImportRow): Promise<void> | void {
-    this.#buffer += copyLine(row);
+  /** COPY's text format: tab-separated, \N for null. Ids, checked days and numbers need no escaping. */
+  add(r: ImportRow, store: StoreId, product: number): Promise<void> | void {
+    this.#buffer += `${store.cityId}\t${store.id}\t${product}\t${r.day}\t${r.units}\t${r.promo === null ? this.#noPromo : r.promo ? "t" : "f"}\t${r.price ?? "\\N"}\n`;
     if (this.#buffer.length >= COPY_CHUNK_BYTES) return this.#flush();
   }
 
@@ -66,7 +75,9 @@ class CopyStager implements Stager {
   }
 
   async #flush(): Promise<void> {
-    this.#stream ??= this.#tx`copy import_staging (store, product, day, units, promo, price) from stdin`.writable();
+    this.#stream ??= (this.#target === "sales"
+      ? this.#tx`copy sales (city_id, store_id, product_id, day, units, promo, price) from stdin`
+      : this.#tx`copy import_staging (city_id, store_id, product_id, day, units, promo, price) from stdin`).writable();
     const stream = await this.#stream;
     const chunk = this.#buffer;
     this.#buffer = "";
@@ -77,14 +88,14 @@ class CopyStager implements Stager {
 
 class JsonStager implements Stager {
   readonly #tx: Sql;
-  #rows: ImportRow[] = [];
+  #rows: { c: number; s: number; p: number; d: string; u: number; pr: boolean | null; x: number | null }[] = [];
 
   constructor(tx: Sql) {
     this.#tx = tx;
   }
 
-  add(row: ImportRow): Promise<void> | void {
-    this.#rows.push(row);
+  add(r: ImportRow, store: StoreId, product: number): Promise<void> | void {
+    this.#rows.push({ c: store.cityId, s: store.id, p: product, d: r.day, u: r.units, pr: r.promo, x: r.price });
     if (this.#rows.length >= JSON_CHUNK_ROWS) return this.#flush();
   }
 
@@ -94,11 +105,11 @@ class JsonStager implements Stager {
 
   async #flush(): Promise<void> {
     if (this.#rows.length === 0) return;
-    const rows = this.#rows.map((r) => ({ s: r.store, p: r.product, d: r.day, u: r.units, pr: r.promo, x: r.price }));
+    const rows = this.#rows;
     this.#rows = [];
     await this.#tx`
-      insert into import_staging (store, product, day, units, promo, price)
-      select s, p, d, u, pr, x from json_to_recordset(${JSON.stringify(rows)}::json)
-        as batch (s text, p text, d date, u numeric, pr boolean, x numeric)`;
+      insert into import_staging (city_id, store_id, product_id, day, units, promo, price)
+      select c, s, p, d, u, pr, x from json_to_recordset(${JSON.stringify(rows)}::json)
+        as batch (c integer, s integer, p integer, d date, u numeric, pr boolean, x numeric)`;
   }
 }
