@@ -58,18 +58,13 @@ export const holiday = pgTable("holiday", {
 }, (t) => [primaryKey({ columns: [t.calendar, t.name, t.day] })]);
 
 // Partitioned by month and maintained incrementally (sql/008); readers filter on feature_state's window.
+// Only the columns a model reads (sql/013).
 export const seriesFeatures = pgTable("series_features", {
-  cityId: integer("city_id").notNull(),
   storeId: integer("store_id").notNull(),
   productId: integer("product_id").notNull(),
   day: date("day").notNull(),
   units: doublePrecision("units").notNull(),
   promo: boolean("promo").notNull(),
-  price: doublePrecision("price"),
-  gapFilled: boolean("gap_filled").notNull(),
-  lag1: doublePrecision("lag_1"),
-  lag7: doublePrecision("lag_7"),
-  lag28: doublePrecision("lag_28"),
   mean7: doublePrecision("mean_7"),
   mean28: doublePrecision("mean_28"),
   promoShare28: doublePrecision("promo_share_28"),
