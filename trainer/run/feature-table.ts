@@ -89,6 +89,8 @@ async function targetEverything(tx: TransactionSql, start: string, watermark: st
     where s.day between ${start}::date and ${watermark}::date
     group by s.store_id, s.product_id, st.city_id`;
   await tx`insert into refresh_target select store_id, product_id, ${start}::date, ${watermark}::date from feature_series`;
+  // Every day of the global model's kept sums is to be computed again (sql/013).
+  await tx`update global_gram_state set stale_from = '-infinity'`;
 }
 
 /** The series and spans that changed since the window ended at `previous`. */
@@ -100,6 +102,9 @@ async function targetChanges(tx: TransactionSql, start: string, watermark: strin
     insert into refresh_touched
     select c.*, exists (select 1 from feature_series f where f.store_id = c.store_id and f.product_id = c.product_id)
     from consumed c`;
+  // The global model's kept sums of these days and every later one read them (sql/013): a
+  // changed day moves its series' later windows and the profiles and lifts of later quarters.
+  await tx`update global_gram_state set stale_from = least(stale_from, (select min(first_day) from refresh_touched))`;
   // Changes past the watermark wait for the days they belong to.
   await tx`
     insert into feature_dirty (store_id, product_id, first_day, last_day)
