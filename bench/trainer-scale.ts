@@ -153,7 +153,7 @@ try {
   await (opts.keep ? database.release() : database.close());
 }
 
-function existingSchema(schema: string): { url: string; label: string; close(): Promise<void> } {
+function existingSchema(schema: string): { url: string; label: string; close(): Promise<void>; release(): Promise<void> } {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema) || !process.env.DATABASE_URL) throw new Error("--schema needs DATABASE_URL and a lowercase schema name");
   const u = new URL(process.env.DATABASE_URL);
   u.searchParams.set("search_path", schema);
