@@ -2,13 +2,15 @@
 // and solves (once per run) and the per-series forecasts (once per fold and
 // once for the published forecast), on the M5-like grid of
 // bench/accuracy/m5-like.ts with the trainer's defaults (HISTORY_DAYS 1095,
-// 3 folds of 60 days, 730 training days). Compare with docs/scale.md's
+// 3 folds of 60 days, 730 training days), cold and then the next day with
+// the sums of the days before kept (trainer/global/gram.ts). Compare with docs/scale.md's
 // 2,000-series cycle (725 s cold, 460 s daily on this machine).
 //
 //   DATABASE_URL=… npx tsx bench/global-scale.ts [--stores 10 --items 200]
 import os from "node:os";
 import { Command } from "commander";
 import { loadConfig } from "../trainer/config.ts";
+import { addDays } from "../trainer/days.ts";
 import { connect } from "../trainer/db/connect.ts";
 import { migrate } from "../trainer/db/migrate.ts";
 import { forecastGlobal } from "../trainer/global/candidate.ts";
@@ -28,8 +30,9 @@ const opts = new Command("bench-global-scale")
   .option("--stores <n>", "stores", (v) => Number(v), 10)
   .option("--items <n>", "items per store", (v) => Number(v), 200)
   .option("--days <n>", "days of history", (v) => Number(v), 1095)
+  .option("--keep", "leave the scratch schema behind (to look at the plans)")
   .parse()
-  .opts<{ stores: number; items: number; days: number }>();
+  .opts<{ stores: number; items: number; days: number; keep?: boolean }>();
 
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
 const scratch = await scratchDatabase("bench_global");
@@ -55,7 +58,7 @@ try {
   t = performance.now();
   const global = await trainForRun(sql, config, origin, fit, "none");
   const trainMs = performance.now() - t;
-  console.log(`global training ${(trainMs / 1000).toFixed(1)} s: query ${(global.queryMs / 1000).toFixed(1)} s, solves ${global.solveMs.toFixed(0)} ms, ${global.rows} training rows at the origin, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`global training ${(trainMs / 1000).toFixed(1)} s (${global.computedDays} target days computed): query ${(global.queryMs / 1000).toFixed(1)} s, solves ${global.solveMs.toFixed(0)} ms, ${global.rows} training rows at the origin, load ${os.loadavg()[0].toFixed(1)}`);
 
   // Per series, as the selection calls it: every fold and the published forecast.
   let predictMs = 0;
@@ -74,8 +77,24 @@ try {
   }
   console.log(`forecasts: ${forecasts} in ${(predictMs / 1000).toFixed(2)} s on one thread (${(predictMs / series.length).toFixed(2)} ms a series; ${failed} without a model)`);
   const threads = os.availableParallelism();
-  console.log(`added to a cycle: ${((trainMs + predictMs / threads) / 1000).toFixed(1)} s wall (training, then the forecasts spread over ${threads} fit threads)`);
+  console.log(`added to a cold cycle: ${((trainMs + predictMs / threads) / 1000).toFixed(1)} s wall (training, then the forecasts spread over ${threads} fit threads)`);
+
+  // The next day, as a daily cycle sees it: one more day of sales for every series, then the same training.
+  const next = addDays(origin, 1);
+  await sql`insert into sales (city_id, store_id, product_id, day, units, promo)
+            select city_id, store_id, product_id, ${next}::date, units, promo from sales where day = ${origin}::date`;
+  t = performance.now();
+  await refreshFeatures(sql, opts.days);
+  console.log(`daily: feature refresh ${seconds(t)} s`);
+  t = performance.now();
+  const daily = await trainForRun(sql, config, next, fit, "none");
+  const dailyMs = performance.now() - t;
+  console.log(`daily: global training ${(dailyMs / 1000).toFixed(1)} s (${daily.computedDays} target day computed, the others kept), load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`added to a daily cycle: ${((dailyMs + predictMs / threads) / 1000).toFixed(1)} s wall (every series forecast again)`);
 } finally {
   await sql.end();
-  await scratch.close();
+  if (opts.keep) {
+    console.log(`kept: ${scratch.label}`);
+    await scratch.release();
+  } else await scratch.close();
 }

@@ -77,7 +77,7 @@ const schema = z.object({
   POOLED_MODEL: bool.default(true),
   PROFILE_HISTORY_DAYS: int(28, 3660).default(1095),
   // One model across series on the feature table (trainer/global/); needs POOLED_MODEL for its profile feature.
-  // Opt-in: it costs a third to two thirds of a cycle for a few percent on promotion-driven grids (docs/forecast-quality.md#global-model).
+  // Opt-in: a few percent on promotion-driven grids, short of its targets, for a training that still reads a year of every series daily (docs/forecast-quality.md#global-model).
   GLOBAL_MODEL: bool.default(false),
   GLOBAL_TRAINING_DAYS: int(28, 3660).default(730),
   PUBLISHED_HISTORY_DAYS: int(0, 366).default(90),

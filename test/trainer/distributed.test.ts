@@ -12,10 +12,12 @@ import { decodeStoredForecast, fieldIdentity } from "../../edge/contract/shape.t
 import { keys, seriesField } from "../../edge/contract/keys.ts";
 import type { Manifest, SeriesPayload } from "../../edge/contract/payload.ts";
 import { loadConfig, type TrainerConfig } from "../../trainer/config.ts";
+import { addDays } from "../../trainer/days.ts";
 import { DistributedFitter } from "../../trainer/distributed/coordinator.ts";
 import type { PgBoss } from "pg-boss";
 import { FIT_QUEUE, startBoss, type FitJob } from "../../trainer/distributed/queue.ts";
 import { FitWorker } from "../../trainer/distributed/worker.ts";
+import type { FitResult } from "../../trainer/models/types.ts";
 import { createLogger } from "../../trainer/log.ts";
 import { Alerter } from "../../trainer/ops/alerts.ts";
 import { runGuardedCycle } from "../../trainer/schedule/guarded-cycle.ts";
@@ -225,6 +227,55 @@ describe("distributed fitting on pg-boss", () => {
       delete process.env.HANG_SERIES_ID;
       await worker.stop();
       await workerBoss.stop({ graceful: false });
+    }
+  }, 120_000);
+
+  it("the run's global models ride once in each job, not in each series' input, and every series of the job fits with them", async () => {
+    const { database } = distributed;
+    await stopWorkers();
+    const [{ id: runId }] = await database.sql<{ id: number }[]>`insert into training_run (version) values (${`global-${randomBytes(4).toString("hex")}`}) returning id`;
+    const start = "2025-01-01";
+    const days = 120;
+    const last = addDays(start, days - 1);
+    // A model that forecasts the 28-day level: one coefficient on recent_28, for the origin and the one fold's cut-off.
+    const model = (dense: boolean) => ({ horizon: 7, dense, rows: 1000, coefficients: [0, 0, 1, ...new Array(10).fill(0)], sigma: 1 });
+    const profile = { dayOfWeek: new Array(7).fill(1), monthOfYear: new Array(12).fill(1), annualGrowth: 1 };
+    const global = { horizons: [7], denseShare: 0.75, byCutoff: Object.fromEntries([last, addDays(last, -7)].map((c) => [c, [model(false), model(true)]])) };
+    const inputs = ["g1", "g2", "g3"].map((id, k) => ({
+      id, start, units: Array.from({ length: days }, (_, i) => 3 + ((i + k) % 4)), promo: new Array(days).fill(0), context: { profile, foldProfiles: { [addDays(last, -7)]: profile }, global, globalLift: {} },
+    }));
+    const fit = { horizon: 7, level: 0.8, holdoutDays: 7, folds: 1, seed: 1, exclude: ["prophet_multiplicative"] };
+    const workerBoss = await startBoss(distributed.config, log);
+    const worker = new FitWorker({ boss: workerBoss, sql: database.sql, log, pool: { threads: 1, timeoutMs: 30_000 } });
+    const stored: { input: { context?: Record<string, unknown> } }[] = [];
+    let queued: Promise<void> = Promise.resolve();
+    // The worker starts once every job is queued (so their rows can be read first); a failure there stops the wait.
+    const stop = new AbortController();
+    const jobs: unknown[] = [];
+    const fitter = new DistributedFitter({
+      boss, sql: database.sql, log, runId, fit, pollMs: 100, seriesPerJob: 3, maxQueuedJobs: 2, signal: stop.signal,
+      onQueued: () => void (queued = (async () => {
+        stored.push(...await database.sql<{ input: { context?: Record<string, unknown> } }[]>`select input from fit_job_input where run_id = ${runId}`);
+        jobs.push(...(await database.sql.unsafe(`select data from ${bossSchema}.job where name = '${FIT_QUEUE}' and data->>'runId' = '${runId}'`)).map((j) => j.data));
+        await worker.start();
+      })().catch((error) => stop.abort(error))),
+    });
+    const results: FitResult[] = [];
+    try {
+      await fitter.fitAll((async function* () { yield* inputs; })(), async (r) => void results.push(r));
+      await queued;
+    } finally {
+      await worker.stop();
+      await workerBoss.stop({ graceful: false });
+      await fitter.close();
+    }
+    expect(stored).toHaveLength(3);
+    for (const row of stored) expect(row.input.context).toEqual({ profile, foldProfiles: { [addDays(last, -7)]: profile }, globalLift: {} });
+    expect(jobs).toEqual([expect.objectContaining({ global })]);
+    expect(results).toHaveLength(3);
+    for (const r of results) {
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.scores.find((c) => c.model === "global")?.rmsse, JSON.stringify(r.scores.map((c) => [c.model, c.rmsse]))).toEqual(expect.any(Number));
     }
   }, 120_000);
 });

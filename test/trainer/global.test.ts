@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../../trainer/days.ts";
 import { forecastGlobal } from "../../trainer/global/candidate.ts";
 import { FEATURES, featuresAt, SCALE_FLOOR } from "../../trainer/global/features.ts";
+import { keepAnchorShapes } from "../../trainer/global/gram.ts";
 import { trainGlobalModels, type GlobalTraining } from "../../trainer/global/train.ts";
 import { upsertCatalog, type CatalogInput, type CatalogIds } from "../../trainer/ingest/catalog.ts";
 import { loadSales, type SalesInput } from "../../trainer/ingest/sales.ts";
@@ -60,14 +61,30 @@ function promotionGrid(): { catalog: CatalogInput; sales: SalesInput[] } {
   return { catalog, sales };
 }
 
-async function train(): Promise<{ training: GlobalTraining; profiles: ProfilesAsOf }> {
-  await refreshFeatures(database.sql, DAYS, { profileDays: DAYS });
-  const cutoffs = foldCutoffs(origin, HOLDOUT, FOLDS);
-  const profiles = await loadProfilesAsOf(database.sql, origin, cutoffs);
+async function train(at = origin, historyDays = DAYS): Promise<{ training: GlobalTraining; profiles: ProfilesAsOf }> {
+  await refreshFeatures(database.sql, historyDays, { profileDays: DAYS });
+  const cutoffs = foldCutoffs(at, HOLDOUT, FOLDS);
+  const profiles = await loadProfilesAsOf(database.sql, at, cutoffs);
   const training = await trainGlobalModels(database.sql, {
-    origin, holdoutDays: HOLDOUT, folds: FOLDS, trainingDays: 365, horizons: HORIZONS, calendar: "none", denseShare: 1 / 1.32, lambda: 1e-3,
+    origin: at, holdoutDays: HOLDOUT, folds: FOLDS, trainingDays: 365, horizons: HORIZONS, calendar: "none", denseShare: 1 / 1.32, lambda: 1e-3,
   });
   return { training, profiles };
+}
+
+/** The kept per-day sums, for comparing two ways of reaching them. */
+function keptSums() {
+  return database.sql<{ day: string; horizon: number; dense: boolean; rows: string; xx: number[]; xy: number[]; yy: number }[]>`
+    select day::text, horizon, dense, rows, xx, xy, yy from global_gram_day order by day, horizon, dense`;
+}
+
+function expectSameSums(a: Awaited<ReturnType<typeof keptSums>>, b: Awaited<ReturnType<typeof keptSums>>) {
+  expect(a.map((r) => [r.day, r.horizon, r.dense, r.rows])).toEqual(b.map((r) => [r.day, r.horizon, r.dense, r.rows]));
+  a.forEach((r, i) => {
+    const close = (x: number, y: number) => expect(Math.abs(x - y), `${r.day} h${r.horizon}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y)));
+    close(r.yy, b[i].yy);
+    r.xx.forEach((x, j) => close(x, b[i].xx[j]));
+    r.xy.forEach((x, j) => close(x, b[i].xy[j]));
+  });
 }
 
 async function records(): Promise<SeriesRecord[]> {
@@ -112,32 +129,38 @@ describe("global model", () => {
   }, 300_000);
 
   it("trains on the feature table's values, and forecasts from the same features computed from the series", async () => {
-    const { profiles, training } = await train();
-    const cutoffs = foldCutoffs(origin, HOLDOUT, FOLDS);
+    await train();
+    const first = addDays(foldCutoffs(origin, HOLDOUT, FOLDS).at(-1)!, -300);
     const [target] = (await records()).filter((r) => r.store === "s3" && r.product === "p2");
+    await keepAnchorShapes(database.sql, first, origin, HORIZONS);
     const rows = await database.sql<Record<string, number | string | boolean>[]>`
-      select r.*, r.day::text as day,
+      select r.*, r.day::text as day, r.anchor::text as anchor,
              v.mean_7 as view_mean_7, v.mean_28 as view_mean_28, v.promo_share_28 as view_promo_share_28,
              (select avg(units) from series_features w where w.store_id = r.store_id and w.product_id = r.product_id
                 and w.day between r.day - r.horizon - 90 and r.day - r.horizon) as view_mean_91
-      from global_training_rows(${origin}::date, ${HOLDOUT}, 5, ${database.sql.array(HORIZONS)}::int[], ${database.sql.array(cutoffs)}::date[], 'none', ${1 / 1.32}, ${SCALE_FLOOR}) r
+      from global_training_rows(${first}::date, ${origin}::date, ${database.sql.array(HORIZONS)}::int[], 'none', ${1 / 1.32}, ${SCALE_FLOOR}) r
       join series_features v on v.store_id = r.store_id and v.product_id = r.product_id and v.day = r.day - r.horizon + 1
       where r.store_id = ${target.storeId} and r.product_id = ${target.productId}
       order by r.day, r.horizon`;
     expect(rows.length).toBeGreaterThan(200);
+    // Each row's profile and lift are those of the quarter before its inputs' last day's: never after its own day.
+    const anchors = [...new Set(rows.map((r) => String(r.anchor)))];
+    expect(anchors.length).toBeGreaterThan(2);
+    const profiles = (await loadProfilesAsOf(database.sql, origin, [origin, ...anchors])).contextFor(target.storeId, target.productId)!;
+    const lifts = new Map((await database.sql<{ cutoff: string; lift: number }[]>`
+      select cutoff::text, lift from global_promotion_lifts(${database.sql.array(anchors)}::date[]) where product_id = ${target.productId}`).map((l) => [l.cutoff, l.lift]));
     for (const row of rows) {
+      expect(String(row.anchor) < addDays(String(row.day), 1 - Number(row.horizon))).toBe(true);
       const scale = Number(row.scale);
       expect(scale).toBeCloseTo(Math.max(Number(row.view_mean_28), SCALE_FLOOR), 9);
       expect(Number(row.recent_91) * scale).toBeCloseTo(Number(row.view_mean_91), 9);
       expect(Number(row.recent_7) * scale).toBeCloseTo(Number(row.view_mean_7), 9);
       expect(Number(row.recent_28) * scale).toBeCloseTo(Number(row.view_mean_28), 9);
       expect(Number(row.promo_share_28)).toBeCloseTo(Number(row.view_promo_share_28), 9);
-      // The forecast side: the same day's features from the series' arrays, with the profile of the row's block.
-      const profileCutoff = cutoffs[Math.min(Number(row.block), cutoffs.length - 1)];
-      const context = profiles.contextFor(target.storeId, target.productId)!;
-      const profile = profileCutoff === origin ? context.profile : context.foldProfiles[profileCutoff];
+      // The forecast side: the same day's features from the series' arrays, with the row's profile and lift.
+      const profile = profiles.foldProfiles[String(row.anchor)] ?? profiles.profile;
       const t = Math.round((Date.parse(`${row.day}T00:00:00Z`) - Date.parse(`${target.start}T00:00:00Z`)) / DAY);
-      const node = featuresAt({ units: target.units, promo: target.promo, start: target.start, profile, holidays: new Set(), lift: training.lifts.get(target.productId)?.[profileCutoff] ?? 1 }, t, Number(row.horizon));
+      const node = featuresAt({ units: target.units, promo: target.promo, start: target.start, profile, holidays: new Set(), lift: lifts.get(String(row.anchor)) ?? 1 }, t, Number(row.horizon));
       expect(node.scale).toBeCloseTo(scale, 9);
       FEATURES.forEach((f, i) => expect(node.x[i + 1], `${row.day} h${row.horizon} ${f}`).toBeCloseTo(Number(row[f]), 9));
     }
@@ -182,4 +205,34 @@ describe("global model", () => {
     expect(hashOf({ GLOBAL_MODEL: "on" })).not.toBe(hashOf({}));
     expect(hashOf({ GLOBAL_MODEL: "off" })).toBe(hashOf({}));
   }, 120_000);
+
+  it("keeps each day's sums between runs: a new day computes that day, a changed day it and the days after, and both equal a full recompute", async () => {
+    // A window longer than the history, so that the new day moves no real sale out of it.
+    const history = DAYS + 30;
+    const cold = await train(origin, history);
+    const kept = (await keptSums()).length;
+    expect(kept).toBeGreaterThan(0);
+    const next = addDays(origin, 1);
+    const day: SalesInput[] = [];
+    for (let s = 1; s <= STORES; s++) for (const p of Object.keys(LIFT)) day.push({ store: `s${s}`, product: p, day: next, units: 5 + s, promo: s % 3 === 0 });
+    await loadSales(database.sql, ids, day);
+    const daily = await train(next, history);
+    expect(daily.training.computedDays).toBe(1);
+    expect(cold.training.computedDays).toBeGreaterThan(300);
+    const incremental = await keptSums();
+    await database.sql`update global_gram_state set stale_from = '-infinity'`;
+    expect((await train(next, history)).training.computedDays).toBe(cold.training.computedDays);
+    expectSameSums(incremental, await keptSums());
+
+    // An old day changes: that day and every later one are computed again, and nothing before it.
+    const changed = addDays(origin, -100);
+    await loadSales(database.sql, ids, [{ store: "s2", product: "p1", day: changed, units: 40, promo: true }]);
+    const edited = await train(next, history);
+    expect(edited.training.computedDays).toBe(102);
+    const afterEdit = await keptSums();
+    await database.sql`update global_gram_state set stale_from = '-infinity'`;
+    await train(next, history);
+    expectSameSums(afterEdit, await keptSums());
+    expect(afterEdit).not.toEqual(incremental);
+  }, 300_000);
 });

@@ -58,18 +58,13 @@ export const holiday = pgTable("holiday", {
 }, (t) => [primaryKey({ columns: [t.calendar, t.name, t.day] })]);
 
 // Partitioned by month and maintained incrementally (sql/008); readers filter on feature_state's window.
+// Only the columns a model reads (sql/013).
 export const seriesFeatures = pgTable("series_features", {
-  cityId: integer("city_id").notNull(),
   storeId: integer("store_id").notNull(),
   productId: integer("product_id").notNull(),
   day: date("day").notNull(),
   units: doublePrecision("units").notNull(),
   promo: boolean("promo").notNull(),
-  price: doublePrecision("price"),
-  gapFilled: boolean("gap_filled").notNull(),
-  lag1: doublePrecision("lag_1"),
-  lag7: doublePrecision("lag_7"),
-  lag28: doublePrecision("lag_28"),
   mean7: doublePrecision("mean_7"),
   mean28: doublePrecision("mean_28"),
   promoShare28: doublePrecision("promo_share_28"),
@@ -210,3 +205,33 @@ export const globalModelFit = pgTable("global_model_fit", {
   coefficients: doublePrecision("coefficients").array().notNull(),
   sigma: doublePrecision("sigma").notNull(),
 }, (t) => [primaryKey({ columns: [t.runId, t.cutoff, t.horizon, t.dense] })]);
+
+/** The global model's training sums per target day, bucket and segment, kept between runs (sql/013). */
+export const globalGramDay = pgTable("global_gram_day", {
+  day: date("day").notNull(),
+  horizon: integer("horizon").notNull(),
+  dense: boolean("dense").notNull(),
+  rows: bigint("rows", { mode: "number" }).notNull(),
+  xx: doublePrecision("xx").array().notNull(),
+  xy: doublePrecision("xy").array().notNull(),
+  yy: doublePrecision("yy").notNull(),
+}, (t) => [primaryKey({ columns: [t.day, t.horizon, t.dense] })]);
+
+/** What the kept sums were computed with, their span, and the first day a change reached since. */
+export const globalGramState = pgTable("global_gram_state", {
+  id: boolean("id").primaryKey().default(true),
+  settings: jsonb("settings"),
+  firstDay: date("first_day"),
+  lastDay: date("last_day"),
+  staleFrom: date("stale_from"),
+});
+
+/** Each series' profile and its product's lift as of a quarter's end, as the kept sums read them (sql/013). */
+export const globalAnchorShape = pgTable("global_anchor_shape", {
+  anchor: date("anchor").notNull(),
+  storeId: integer("store_id").notNull(),
+  productId: integer("product_id").notNull(),
+  dayOfWeek: doublePrecision("day_of_week").array().notNull(),
+  monthOfYear: doublePrecision("month_of_year").array().notNull(),
+  lift: doublePrecision("lift").notNull(),
+}, (t) => [primaryKey({ columns: [t.anchor, t.storeId, t.productId] })]);

@@ -91,6 +91,8 @@ export class DistributedFitter implements SeriesFitter {
     const first = this.#seq;
     const last = first + chunk.length - 1;
     this.#seq = last + 1;
+    const global = chunk.find((c) => c.context?.global)?.context?.global;
+    chunk = chunk.map((c) => withoutGlobal(c));
     await sql`
       insert into fit_job_input (run_id, seq, series_id, input)
       select ${runId}, seq, id, input
@@ -99,7 +101,7 @@ export class DistributedFitter implements SeriesFitter {
     const id = randomUUID();
     this.#jobs.set(id, { first, last, waiting: new Set(chunk.map((c) => c.id)) });
     for (const c of chunk) this.#owner.set(c.id, id);
-    await this.#o.boss.insert(FIT_QUEUE, [{ id, data: { runId, fit: this.#o.fit, first, last } satisfies FitJob }]);
+    await this.#o.boss.insert(FIT_QUEUE, [{ id, data: { runId, fit: this.#o.fit, first, last, ...(global ? { global } : {}) } satisfies FitJob }]);
   }
 
   /** One round of taking results; sleeps when there were none. */
@@ -158,4 +160,11 @@ export class DistributedFitter implements SeriesFitter {
       for (const id of [...waiting]) await this.#answer(id, fitFailure(id, new SeriesError("worker_crashed", reason), 0), onResult);
     }
   }
+}
+
+/** The input without the run's global models, which ride in the job (FitJob.global). */
+function withoutGlobal(input: SeriesInput): SeriesInput {
+  if (!input.context || !("global" in input.context)) return input;
+  const { global: _models, ...context } = input.context;
+  return { ...input, context };
 }

@@ -14,6 +14,11 @@ export interface FitJob {
   fit: FitOptions;
   first: number;
   last: number;
+  /**
+   * The run's global models (context.global, the same for every series), once
+   * per job instead of in each series' input: about 10 KB a series otherwise.
+   */
+  global?: unknown;
 }
 
 export async function startBoss(config: TrainerConfig, log: Logger, options: { supervise?: boolean } = {}): Promise<PgBoss> {

@@ -46,7 +46,9 @@ export class FitWorker {
     const inputs = await this.#o.sql<{ input: SeriesInput }[]>`
       select input from fit_job_input where run_id = ${job.runId} and seq between ${job.first} and ${job.last} order by seq`;
     const results: FitResult[] = [];
-    await this.#poolFor(job).fitAll(inputs.map((row) => row.input), (result) => void results.push(result));
+    // The run's global models come once with the job; each input gets them back as the cycle attached them.
+    const series = inputs.map((row) => (job.global ? { ...row.input, context: { ...row.input.context, global: job.global } } : row.input));
+    await this.#poolFor(job).fitAll(series, (result) => void results.push(result));
     const ids = results.map((r) => r.id);
     await this.#o.sql`
       insert into fit_job_result (run_id, series_id, result)

@@ -1,11 +1,13 @@
 // One global model per cycle: for the origin and for each backtest fold's
 // cut-off, one ridge regression per horizon bucket and demand segment, all
-// from one query's block sums. A fold's model sums only the blocks that end
-// on or before its cut-off, so it is trained on days up to it and no later.
+// from the per-day sums kept in Postgres (./gram.ts). A fold's model sums
+// only the target days up to its cut-off, so it is trained on days up to it
+// and no later.
 import type { Sql } from "../db/connect.ts";
 import { foldCutoffs } from "../run/profiles.ts";
 import { FEATURES } from "./features.ts";
-import { gramBlocks, type GramBlock } from "./gram.ts";
+import { addDays } from "../days.ts";
+import { gramDays, refreshGramDays, type GramDay } from "./gram.ts";
 import { ridge } from "./ridge.ts";
 
 export interface GlobalModel {
@@ -33,6 +35,8 @@ export interface GlobalTraining {
   lifts: Map<number, Record<string, number>>;
   /** Training rows of the origin's models (all buckets and segments). */
   rows: number;
+  /** Target days whose sums this run computed; the others were kept from earlier runs. */
+  computedDays: number;
   queryMs: number;
   solveMs: number;
 }
@@ -41,7 +45,7 @@ export interface GlobalTrainingOptions {
   origin: string;
   holdoutDays: number;
   folds: number;
-  /** Days of target rows each model trains on, rounded up to whole blocks. */
+  /** Days of target rows each model trains on, up to its cut-off. */
   trainingDays: number;
   horizons: readonly number[];
   calendar: string;
@@ -51,13 +55,10 @@ export interface GlobalTrainingOptions {
 
 export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions): Promise<GlobalTraining> {
   const cutoffs = foldCutoffs(options.origin, options.holdoutDays, options.folds);
-  const blockDays = options.holdoutDays > 0 ? options.holdoutDays : options.trainingDays;
-  const window = Math.ceil(options.trainingDays / blockDays);
+  const first = addDays(cutoffs.at(-1)!, 1 - options.trainingDays);
   let started = performance.now();
-  const blocks = await gramBlocks(sql, {
-    origin: options.origin, blockDays, blocks: cutoffs.length - 1 + window, horizons: options.horizons,
-    profileCutoffs: cutoffs, calendar: options.calendar, denseShare: options.denseShare,
-  });
+  const refresh = await refreshGramDays(sql, { first, last: options.origin, horizons: options.horizons, calendar: options.calendar, denseShare: options.denseShare });
+  const days = await gramDays(sql, first, options.origin);
   const lifts = new Map<number, Record<string, number>>();
   for (const row of await sql<{ cutoff: string; product_id: number; lift: number }[]>`
     select cutoff::text as cutoff, product_id, lift from global_promotion_lifts(${sql.array(cutoffs)}::date[])`) {
@@ -67,11 +68,12 @@ export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions
   const queryMs = performance.now() - started;
   started = performance.now();
   const byCutoff: Record<string, GlobalModel[]> = {};
-  for (const [k, cutoff] of cutoffs.entries()) {
+  for (const cutoff of cutoffs) {
+    const from = addDays(cutoff, 1 - options.trainingDays);
     const models: GlobalModel[] = [];
     for (const horizon of options.horizons) {
       for (const dense of [false, true]) {
-        const sum = summed(blocks.filter((b) => b.horizon === horizon && b.dense === dense && b.block >= k && b.block < k + window));
+        const sum = summed(days.filter((d) => d.horizon === horizon && d.dense === dense && d.day >= from && d.day <= cutoff));
         // Fewer rows than ten per coefficient: too few to trust; that segment's series go without.
         const fit = sum && sum.rows >= 10 * (FEATURES.length + 1) ? ridge(sum.xx, sum.xy, sum.yy, sum.rows, options.lambda) : null;
         if (fit) models.push({ horizon, dense, rows: sum!.rows, ...fit });
@@ -80,14 +82,22 @@ export async function trainGlobalModels(sql: Sql, options: GlobalTrainingOptions
     byCutoff[cutoff] = models;
   }
   const rows = byCutoff[options.origin].reduce((s, m) => s + m.rows, 0);
-  return { models: { horizons: [...options.horizons], denseShare: options.denseShare, byCutoff }, lifts, rows, queryMs, solveMs: performance.now() - started };
+  return { models: { horizons: [...options.horizons], denseShare: options.denseShare, byCutoff }, lifts, rows, computedDays: refresh.computedDays, queryMs, solveMs: performance.now() - started };
 }
 
-function summed(blocks: GramBlock[]): Pick<GramBlock, "rows" | "xx" | "xy" | "yy"> | null {
-  if (blocks.length === 0) return null;
-  const add = (a: number[], b: number[]) => a.map((v, i) => v + b[i]);
-  return blocks.reduce((s, b) => ({ rows: s.rows + b.rows, xx: add(s.xx, b.xx), xy: add(s.xy, b.xy), yy: s.yy + b.yy }),
-    { rows: 0, xx: blocks[0].xx.map(() => 0), xy: blocks[0].xy.map(() => 0), yy: 0 });
+function summed(days: GramDay[]): Pick<GramDay, "rows" | "xx" | "xy" | "yy"> | null {
+  if (days.length === 0) return null;
+  const xx = new Array<number>(days[0].xx.length).fill(0);
+  const xy = new Array<number>(days[0].xy.length).fill(0);
+  let rows = 0;
+  let yy = 0;
+  for (const d of days) {
+    rows += d.rows;
+    yy += d.yy;
+    for (let i = 0; i < xx.length; i++) xx[i] += d.xx[i];
+    for (let i = 0; i < xy.length; i++) xy[i] += d.xy[i];
+  }
+  return { rows, xx, xy, yy };
 }
 
 /** The run's models, for `trainer status`. */

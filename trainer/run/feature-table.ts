@@ -1,6 +1,6 @@
 // series_features kept up to date incrementally (sql/008): each refresh
 // recomputes only the series-days whose inputs changed — the spans the sales
-// triggers recorded, plus the 28 days after each whose lags read them, and
+// triggers recorded, plus the 28 days after each whose rolling means read them, and
 // the days a new watermark adds — in one transaction, so readers see the old
 // window or the new one, never a mix, and never wait.
 import type postgres from "postgres";
@@ -22,7 +22,7 @@ export interface FeatureRefresh {
   droppedPartitions: number;
 }
 
-/** Lags reach 28 days back: the days before a span that its features read. */
+/** Rolling means reach 28 days back: the days before a span that its features read. */
 const LAG_DAYS = 28;
 /** The watermark scan starts this far before the last watermark (it can move back by less than this without a full scan). */
 const WATERMARK_LOOKBACK_DAYS = 56;
@@ -89,6 +89,8 @@ async function targetEverything(tx: TransactionSql, start: string, watermark: st
     where s.day between ${start}::date and ${watermark}::date
     group by s.store_id, s.product_id, st.city_id`;
   await tx`insert into refresh_target select store_id, product_id, ${start}::date, ${watermark}::date from feature_series`;
+  // Every day of the global model's kept sums is to be computed again (sql/013).
+  await tx`update global_gram_state set stale_from = '-infinity'`;
 }
 
 /** The series and spans that changed since the window ended at `previous`. */
@@ -100,6 +102,9 @@ async function targetChanges(tx: TransactionSql, start: string, watermark: strin
     insert into refresh_touched
     select c.*, exists (select 1 from feature_series f where f.store_id = c.store_id and f.product_id = c.product_id)
     from consumed c`;
+  // The global model's kept sums of these days and every later one read them (sql/013): a
+  // changed day moves its series' later windows and the profiles and lifts of later quarters.
+  await tx`update global_gram_state set stale_from = least(stale_from, (select min(first_day) from refresh_touched))`;
   // Changes past the watermark wait for the days they belong to.
   await tx`
     insert into feature_dirty (store_id, product_id, first_day, last_day)
@@ -131,7 +136,7 @@ async function targetChanges(tx: TransactionSql, start: string, watermark: strin
     from feature_series f join refresh_touched t on t.store_id = f.store_id and t.product_id = f.product_id
     where not t.known
     union all
-    -- a changed span of a known series, and the days whose lags read it, up to the old watermark
+    -- a changed span of a known series, and the days whose rolling means read it, up to the old watermark
     select t.store_id, t.product_id, greatest(t.first_day, ${start}::date), least(t.last_day + ${LAG_DAYS}::int, ${previous}::date)
     from refresh_touched t join feature_series f on f.store_id = t.store_id and f.product_id = t.product_id
     where t.known and greatest(t.first_day, ${start}::date) <= least(t.last_day + ${LAG_DAYS}::int, ${previous}::date)
@@ -144,31 +149,23 @@ async function targetChanges(tx: TransactionSql, start: string, watermark: strin
 
 /**
  * The feature rows of every target span, from gap-filled sales starting 28
- * days before it (so its lags are complete); the same SQL for a full and an
+ * days before it (so its rolling means are complete); the same SQL for a full and an
  * incremental refresh. Rolling means cover the days strictly before `day`.
  */
 async function insertFeatures(tx: TransactionSql): Promise<number> {
   const inserted = await tx`
-    insert into series_features (city_id, store_id, product_id, day, units, promo, price, gap_filled,
-                                 lag_1, lag_7, lag_28, mean_7, mean_28, promo_share_28)
-    select city_id, store_id, product_id, day, units, promo, price, gap_filled,
-           lag_1, lag_7, lag_28, mean_7, mean_28, promo_share_28
+    insert into series_features (store_id, product_id, day, units, promo, mean_7, mean_28, promo_share_28)
+    select store_id, product_id, day, units, promo, mean_7, mean_28, promo_share_28
     from (
       select f.*,
-             lag(units, 1)  over w as lag_1,
-             lag(units, 7)  over w as lag_7,
-             lag(units, 28) over w as lag_28,
              avg(units) over (w rows between 7 preceding and 1 preceding)  as mean_7,
              avg(units) over (w rows between 28 preceding and 1 preceding) as mean_28,
              avg(promo::int) over (w rows between 28 preceding and 1 preceding) as promo_share_28
       from (
-        select t.store_id, t.product_id, fs.city_id, t.from_day, g.d::date as day,
+        select t.store_id, t.product_id, t.from_day, g.d::date as day,
                coalesce(s.units, 0)::float8 as units,
-               coalesce(s.promo, false) as promo,
-               s.price::float8 as price,
-               s.day is null as gap_filled
+               coalesce(s.promo, false) as promo
         from refresh_target t
-        join feature_series fs on fs.store_id = t.store_id and fs.product_id = t.product_id
         cross join lateral generate_series(t.from_day - ${LAG_DAYS}::int, t.to_day, interval '1 day') g (d)
         left join sales s on s.store_id = t.store_id and s.product_id = t.product_id and s.day = g.d::date
       ) f
